@@ -1,0 +1,253 @@
+"""Checks of the knowledge base beyond its schema: references, reachability, coverage, citations."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from .loader import KnowledgeBase, KnowledgeError, iter_conditions, load_knowledge
+from .models import AnswerCondition, FactCondition, NotCondition
+
+SEED_PATH = Path(
+    os.environ.get(
+        "COOPDEC_SEED",
+        Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_08a81c69789d05ee.txt",
+    )
+)
+REQUIRED_PARAMETERS = {
+    "severity_score_cap": dict,
+    "not_ready_below_score": int,
+    "ready_min_area_score": int,
+    "max_unknown_key_questions": int,
+    "ready_from_step": str,
+    "recommendation_priority": dict,
+}
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+@cache
+def seed_text(path: Path = SEED_PATH) -> str | None:
+    return normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _answer_problems(where: str, condition: AnswerCondition, kb: KnowledgeBase) -> list[str]:
+    question = kb.questions.get(condition.answer)
+    if question is None:
+        return [f"{where}: unknown question '{condition.answer}'"]
+    allowed = question.option_ids()
+    named = [condition.is_, condition.at_least, condition.at_most, *(condition.in_ or [])]
+    return [
+        f"{where}: question '{condition.answer}' has no option '{option}'; "
+        f"allowed: {', '.join(allowed)}"
+        for option in named
+        if option is not None and option not in allowed
+    ]
+
+
+def reference_problems(kb: KnowledgeBase) -> list[str]:
+    """Broken references: the engine cannot be built while any of these remain."""
+    problems: list[str] = []
+    concluded = {f for r in kb.rules.values() for f in r.then.conclude}
+
+    def check_condition(where: str, condition) -> None:
+        for node in iter_conditions(condition):
+            if isinstance(node, AnswerCondition):
+                problems.extend(_answer_problems(where, node, kb))
+            elif isinstance(node, FactCondition) and node.fact not in concluded:
+                problems.append(f"{where}: fact '{node.fact}' is concluded by no rule")
+
+    for question in kb.questions.values():
+        where = f"{kb.where('questions', question.id)}: question {question.id}"
+        if question.area and question.area not in kb.areas:
+            problems.append(f"{where}: unknown area '{question.area}'")
+        if question.ask_if is not None:
+            check_condition(f"{where} ask_if", question.ask_if)
+    for rule in kb.rules.values():
+        where = f"{kb.where('rules', rule.id)}: rule {rule.id}"
+        check_condition(where, rule.when)
+        problems.extend(
+            f"{where}: unknown flag '{f}'" for f in rule.then.flags if f not in kb.flags
+        )
+        problems.extend(
+            f"{where}: unknown recommendation '{r}'"
+            for r in rule.then.recommend
+            if r not in kb.recommendations
+        )
+        problems.extend(
+            f"{where}: unknown area '{s.area}'" for s in rule.then.scores if s.area not in kb.areas
+        )
+    for flag in kb.flags.values():
+        if flag.area not in kb.areas:
+            problems.append(f"{kb.where('flags', flag.id)}: flag {flag.id}: unknown area '{flag.area}'")
+    for rec in kb.recommendations.values():
+        where = f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}"
+        problems.extend(f"{where}: unknown flag '{f}'" for f in rec.addresses if f not in kb.flags)
+    problems.extend(_catalogue_problems(kb))
+    return problems
+
+
+def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
+    from .models import APPROACHES, SEVERITIES, STEPS
+
+    problems = []
+    for kind, have, want in (
+        ("steps", kb.steps, STEPS),
+        ("approaches", kb.approaches, APPROACHES),
+        ("score_labels", kb.score_labels, (0, 1, 2, 3)),
+    ):
+        missing = [str(x) for x in want if x not in have]
+        if missing:
+            problems.append(f"rules/: {kind} missing: {', '.join(missing)}")
+    for name, kind in REQUIRED_PARAMETERS.items():
+        parameter = kb.parameters.get(name)
+        if parameter is None:
+            problems.append(f"rules/: parameter '{name}' missing")
+        elif not isinstance(parameter.value, kind):
+            problems.append(
+                f"{kb.where('parameters', name)}: parameter {name}: expected a {kind.__name__}, "
+                f"got {parameter.value!r}"
+            )
+    caps = kb.parameters.get("severity_score_cap")
+    if caps and isinstance(caps.value, dict) and set(caps.value) != set(SEVERITIES):
+        problems.append(f"parameter severity_score_cap: keys must be {', '.join(SEVERITIES)}")
+    ready = kb.parameters.get("ready_from_step")
+    if ready and ready.value not in STEPS:
+        problems.append(
+            f"parameter ready_from_step: '{ready.value}' is not a step; allowed: {', '.join(STEPS)}"
+        )
+    return problems
+
+
+def load_checked(rules_dir=None) -> KnowledgeBase:
+    """Load rules/ and refuse it if any reference is broken."""
+    kb = load_knowledge(rules_dir)
+    problems = reference_problems(kb)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def quote_problems(kb: KnowledgeBase, seed_path: Path = SEED_PATH) -> list[str]:
+    seed = seed_text(seed_path)
+    if seed is None:
+        return [f"seed not found at {seed_path}: quotes cannot be checked"]
+    problems = []
+    for kind in ("questions", "rules", "flags", "recommendations", "areas", "steps", "approaches"):
+        for entry_id, entry in getattr(kb, kind).items():
+            if normalise(entry.source.quote) not in seed:
+                problems.append(
+                    f"{kb.where(kind, entry_id)}: {kind[:-1]} {entry_id}: quote not found in the "
+                    f"seed: \"{entry.source.quote[:70]}\""
+                )
+    for name, parameter in kb.parameters.items():
+        source = parameter.source
+        if source != "policy choice" and normalise(source.quote) not in seed:
+            problems.append(f"parameter {name}: quote not found in the seed")
+    return problems
+
+
+def design_problems(kb: KnowledgeBase) -> list[str]:
+    """Rules that can never fire, flags nobody addresses, unused entries, design invariants."""
+    problems = []
+    concluded = {f for r in kb.rules.values() for f in r.then.conclude}
+    for rule in kb.rules.values():
+        where = f"{kb.where('rules', rule.id)}: rule {rule.id}"
+        for node in iter_conditions(rule.when):
+            if isinstance(node, NotCondition):
+                for inner in iter_conditions(node.not_):
+                    if isinstance(inner, AnswerCondition):
+                        problems.append(
+                            f"{where}: 'not' over an answer also matches unknown answers; "
+                            "name the unfavourable options instead"
+                        )
+        if _never_fires(rule.when, kb, concluded, set()):
+            problems.append(f"{where}: can never fire (its conditions contradict each other)")
+    addressed = {f for rec in kb.recommendations.values() for f in rec.addresses}
+    for flag_id in kb.flags:
+        if flag_id not in addressed:
+            problems.append(
+                f"{kb.where('flags', flag_id)}: flag {flag_id}: no recommendation addresses it"
+            )
+    raised = {f for r in kb.rules.values() for f in r.then.flags}
+    problems.extend(
+        f"{kb.where('flags', f)}: flag {f}: no rule raises it" for f in kb.flags if f not in raised
+    )
+    asked = {r for rule in kb.rules.values() for r in rule.then.recommend}
+    for rec in kb.recommendations.values():
+        if not (rec.addresses or rec.when_next_step or rec.id in asked):
+            problems.append(
+                f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}: "
+                "nothing can show it (no flag, not a next-step advice, no rule recommends it)"
+            )
+    used = {
+        node.answer
+        for rule in kb.rules.values()
+        for node in iter_conditions(rule.when)
+        if isinstance(node, AnswerCondition)
+    }
+    problems.extend(
+        f"{kb.where('questions', q)}: question {q}: no rule uses its answer"
+        for q in kb.questions
+        if q not in used
+    )
+    for question in kb.questions.values():
+        if question.key and question.ask_if is not None:
+            problems.append(
+                f"{kb.where('questions', question.id)}: question {question.id}: a key question "
+                "must always be asked (remove ask_if or key)"
+            )
+    return problems
+
+
+def _never_fires(condition, kb: KnowledgeBase, concluded: set[str], seen: set[str]) -> bool:
+    """True when an `all` asks two incompatible option sets of one question (a contradiction)."""
+    from ..engine.compiler import allowed_options
+
+    if getattr(condition, "all", None):
+        wanted: dict[str, set[str]] = {}
+        for child in condition.all:
+            if isinstance(child, AnswerCondition):
+                options = set(allowed_options(child, kb))
+                wanted[child.answer] = wanted.get(child.answer, options) & options
+            elif _never_fires(child, kb, concluded, seen):
+                return True
+        return any(not options for options in wanted.values())
+    if getattr(condition, "any", None):
+        return all(_never_fires(child, kb, concluded, seen) for child in condition.any)
+    if isinstance(condition, AnswerCondition):
+        return not allowed_options(condition, kb)
+    return False
+
+
+def lint(rules_dir=None, seed_path: Path = SEED_PATH) -> tuple[KnowledgeBase | None, list[str]]:
+    """Every problem of the knowledge base, one line each; the KB when it could be loaded."""
+    try:
+        kb = load_knowledge(rules_dir)
+    except KnowledgeError as error:
+        return None, error.problems
+    problems = reference_problems(kb)
+    if problems:
+        return kb, problems
+    problems += _text_problems(kb)
+    problems += quote_problems(kb, seed_path)
+    problems += design_problems(kb)
+    return kb, problems
+
+
+def _text_problems(kb: KnowledgeBase) -> list[str]:
+    """Text fields present in one language only, or identical in both (an untranslated copy)."""
+    problems = []
+    for kind in ("questions", "rules", "flags", "recommendations"):
+        for entry_id, entry in getattr(kb, kind).items():
+            for field_name in ("text", "because", "help"):
+                text = getattr(entry, field_name, None)
+                if text is not None and normalise(text.fr) == normalise(text.en) and len(text.fr) > 20:
+                    problems.append(
+                        f"{kb.where(kind, entry_id)}: {kind[:-1]} {entry_id}: {field_name} is the "
+                        "same in fr and en (translate it)"
+                    )
+    return problems

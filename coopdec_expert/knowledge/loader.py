@@ -1,0 +1,192 @@
+"""Load every YAML file of rules/ into one validated KnowledgeBase."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .models import (
+    STEPS,
+    ApproachDef,
+    Area,
+    Flag,
+    Parameter,
+    Question,
+    Recommendation,
+    RuleDef,
+    ScoreLabel,
+    StepDef,
+)
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+# Top-level key of a rules/ file -> model of each entry of its list.
+SECTIONS: dict[str, type[BaseModel]] = {
+    "areas": Area,
+    "steps": StepDef,
+    "approaches": ApproachDef,
+    "score_labels": ScoreLabel,
+    "parameters": Parameter,
+    "questions": Question,
+    "flags": Flag,
+    "recommendations": Recommendation,
+    "rules": RuleDef,
+}
+
+
+class KnowledgeError(ValueError):
+    """The rules/ folder cannot be loaded; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _entry_label(raw: object, index: int) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str | int):
+        return f"[{index}] id={raw['id']}"
+    return f"[{index}]"
+
+
+def _describe(error: dict) -> str:
+    location = ".".join(str(part) for part in error["loc"]) or "(entry)"
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    hint = " (YAML reads yes/no/on/off as booleans: quote the id)" if isinstance(value, bool) else ""
+    return f"field '{location}': {error['msg']} (got {shown}){hint}"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """All questions, rules, flags, recommendations and parameters, with lookup tables."""
+
+    areas: dict[str, Area]
+    steps: dict[str, StepDef]
+    approaches: dict[str, ApproachDef]
+    score_labels: dict[int, ScoreLabel]
+    parameters: dict[str, Parameter]
+    questions: dict[str, Question]
+    flags: dict[str, Flag]
+    recommendations: dict[str, Recommendation]
+    rules: dict[str, RuleDef]
+    version: str
+    origin: dict[str, str] = field(default_factory=dict)  # "kind:id" -> file it came from
+
+    def param(self, name: str):
+        return self.parameters[name].value
+
+    def question(self, question_id: str) -> Question:
+        return self.questions[question_id]
+
+    @cached_property
+    def step_index(self) -> dict[str, int]:
+        return {step: index for index, step in enumerate(STEPS)}
+
+    def where(self, kind: str, entry_id: str) -> str:
+        return self.origin.get(f"{kind}:{entry_id}", "rules/")
+
+
+def _files(rules_dir: Path) -> list[Path]:
+    return sorted(p for p in rules_dir.rglob("*") if p.suffix in {".yaml", ".yml"})
+
+
+def rules_version(rules_dir: Path) -> str:
+    """Hash of the rules/ content (paths and bytes), so a result names the rules it used."""
+    digest = hashlib.sha256()
+    for path in _files(rules_dir):
+        digest.update(path.relative_to(rules_dir).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _read(path: Path, rules_dir: Path, problems: list[str]) -> dict | None:
+    name = path.relative_to(rules_dir.parent).as_posix()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.append(f"{name}: not valid YAML: {str(error).splitlines()[0]}")
+        return None
+    if data is None:
+        problems.append(f"{name}: empty file")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{name}: expected a mapping with keys {sorted(SECTIONS)}")
+        return None
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        problems.append(f"{name}: unknown top-level keys {unknown}; allowed: {sorted(SECTIONS)}")
+    return data
+
+
+def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate rules/; raise KnowledgeError listing every problem found."""
+    rules_dir = Path(rules_dir) if rules_dir else DEFAULT_RULES_DIR
+    if not rules_dir.is_dir():
+        raise KnowledgeError([f"{rules_dir}: rules folder not found"])
+    problems: list[str] = []
+    collected: dict[str, dict[str, BaseModel]] = {key: {} for key in SECTIONS}
+    origin: dict[str, str] = {}
+    files = _files(rules_dir)
+    if not files:
+        problems.append(f"{rules_dir}: no YAML file")
+    for path in files:
+        data = _read(path, rules_dir, problems)
+        if data is None:
+            continue
+        name = path.relative_to(rules_dir.parent).as_posix()
+        for section, model in SECTIONS.items():
+            entries = data.get(section)
+            if entries is None:
+                continue
+            if not isinstance(entries, list):
+                problems.append(f"{name}: '{section}' must be a list")
+                continue
+            adapter = TypeAdapter(model)
+            for index, raw in enumerate(entries):
+                where = f"{name}: {section}{_entry_label(raw, index)}"
+                try:
+                    entry = adapter.validate_python(raw)
+                except ValidationError as error:
+                    problems.extend(f"{where}: {_describe(e)}" for e in error.errors())
+                    continue
+                key = entry.score if section == "score_labels" else entry.id
+                if key in collected[section]:
+                    first = origin[f"{section}:{key}"]
+                    problems.append(f"{where}: duplicate id '{key}' (first in {first})")
+                    continue
+                collected[section][key] = entry
+                origin[f"{section}:{key}"] = name
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        areas=collected["areas"],
+        steps=collected["steps"],
+        approaches=collected["approaches"],
+        score_labels=collected["score_labels"],
+        parameters=collected["parameters"],
+        questions=collected["questions"],
+        flags=collected["flags"],
+        recommendations=collected["recommendations"],
+        rules=collected["rules"],
+        version=rules_version(rules_dir),
+        origin=origin,
+    )
+
+
+def iter_conditions(condition) -> Iterable:
+    """Every leaf and branch of a condition tree, depth first."""
+    yield condition
+    for child in getattr(condition, "all", None) or getattr(condition, "any", None) or []:
+        yield from iter_conditions(child)
+    if getattr(condition, "not_", None) is not None:
+        yield from iter_conditions(condition.not_)

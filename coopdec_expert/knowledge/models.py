@@ -1,0 +1,272 @@
+"""Pydantic models of the knowledge base in rules/: the schema every YAML file must follow."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+STEPS: tuple[str, ...] = (
+    "commitment",
+    "partner_search",
+    "presentation",
+    "initiation",
+    "agreement",
+    "action",
+)
+APPROACHES: tuple[str, ...] = (
+    "humanitarian",
+    "development",
+    "institutional_support",
+    "mutual_interest",
+)
+SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
+LANGS: tuple[str, ...] = ("fr", "en")
+UNKNOWN = "unknown"
+
+Step = Literal["commitment", "partner_search", "presentation", "initiation", "agreement", "action"]
+Approach = Literal["humanitarian", "development", "institutional_support", "mutual_interest"]
+Severity = Literal["high", "medium", "low"]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, so a typo in a rule file is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages of the product."""
+
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+class Source(Strict):
+    """Where the seed says it: section number and a verbatim quote."""
+
+    section: Literal["1", "2", "3", "4", "5"]
+    quote: str = Field(min_length=12)
+
+
+# --- conditions -----------------------------------------------------------------------
+
+
+class AnswerCondition(Strict):
+    """True when the answer to `answer` is one of the given options (never `unknown`)."""
+
+    answer: Identifier
+    is_: Identifier | None = Field(default=None, alias="is")
+    in_: list[Identifier] | None = Field(default=None, alias="in")
+    at_least: Identifier | None = None
+    at_most: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> AnswerCondition:
+        given = [k for k in ("is_", "in_", "at_least", "at_most") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an answer condition needs exactly one of 'is', 'in', 'at_least', 'at_most'"
+            )
+        if self.in_ is not None and not self.in_:
+            raise ValueError("'in' needs at least one option")
+        return self
+
+
+class FactCondition(Strict):
+    """True when another rule has concluded the derived fact `fact`."""
+
+    fact: Identifier
+
+
+class AllCondition(Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyCondition(Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotCondition(Strict):
+    not_: Condition = Field(alias="not")
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
+    if not isinstance(value, dict):
+        return None
+    for key in ("answer", "fact", "all", "any", "not"):
+        if key in value:
+            return key
+    return None
+
+
+Condition = Annotated[
+    Annotated[AnswerCondition, Tag("answer")]
+    | Annotated[FactCondition, Tag("fact")]
+    | Annotated[AllCondition, Tag("all")]
+    | Annotated[AnyCondition, Tag("any")]
+    | Annotated[NotCondition, Tag("not")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message="a condition is a mapping with one of the keys "
+        "'answer', 'fact', 'all', 'any', 'not'",
+    ),
+]
+
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()
+
+
+# --- catalogue entries ---------------------------------------------------------------
+
+
+class Option(Strict):
+    id: Identifier
+    label: Text
+
+
+class Question(Strict):
+    """One question of the readiness interview; options go from least to most favourable."""
+
+    id: Identifier
+    area: Identifier | None = None
+    step: Step
+    side: Literal["north", "south", "both", "context"]
+    key: bool = False
+    actionable: bool = True
+    text: Text
+    help: Text
+    options: list[Option] = Field(min_length=2)
+    accepts_unknown: bool = True
+    unknown_reason: str | None = None
+    ask_if: Condition | None = None
+    source: Source
+
+    @field_validator("options")
+    @classmethod
+    def _distinct_options(cls, options: list[Option]) -> list[Option]:
+        ids = [o.id for o in options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate option ids: {ids}")
+        if UNKNOWN in ids:
+            raise ValueError("'unknown' is implicit; set accepts_unknown instead of listing it")
+        return options
+
+    @model_validator(mode="after")
+    def _unknown_reason(self) -> Question:
+        if not self.accepts_unknown and not self.unknown_reason:
+            raise ValueError("accepts_unknown: false needs an unknown_reason")
+        return self
+
+    def option_ids(self) -> list[str]:
+        return [o.id for o in self.options]
+
+
+class ScoreEffect(Strict):
+    """The area reaches at least `level` (1-3) when the rule holds."""
+
+    area: Identifier
+    level: int = Field(ge=1, le=3)
+
+
+class Effects(Strict):
+    """What a rule concludes when its conditions hold."""
+
+    flags: list[Identifier] = []
+    scores: list[ScoreEffect] = []
+    step_done: Step | None = None
+    approach: Approach | None = None
+    conclude: list[Identifier] = []
+    recommend: list[Identifier] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Effects:
+        if not (
+            self.flags
+            or self.scores
+            or self.step_done
+            or self.approach
+            or self.conclude
+            or self.recommend
+        ):
+            raise ValueError("'then' must conclude something")
+        return self
+
+
+class RuleDef(Strict):
+    id: Identifier
+    when: Condition
+    then: Effects
+    because: Text
+    source: Source
+
+
+class Flag(Strict):
+    id: Identifier
+    severity: Severity
+    area: Identifier
+    text: Text
+    source: Source
+
+
+class Recommendation(Strict):
+    """Advice; shown when a flag it addresses is raised, the step is next, or a rule asks."""
+
+    id: Identifier
+    step: Step
+    addresses: list[Identifier] = []
+    when_next_step: bool = False
+    text: Text
+    source: Source
+
+
+class Area(Strict):
+    id: Identifier
+    core: bool = False
+    name: Text
+    description: Text
+    source: Source
+
+
+class StepDef(Strict):
+    id: Step
+    name: Text
+    description: Text
+    source: Source
+
+
+class ApproachDef(Strict):
+    id: Approach
+    name: Text
+    description: Text
+    source: Source
+
+
+class Parameter(Strict):
+    """A threshold or weight a ministry could argue about."""
+
+    id: Identifier
+    value: int | str | dict[str, int] | list[str]
+    description: Text
+    source: Source | Literal["policy choice"]
+
+
+class ScoreLabel(Strict):
+    score: int = Field(ge=0, le=3)
+    label: Text

@@ -1,0 +1,141 @@
+"""A partnership profile (YAML or JSON): metadata and answers, validated against the knowledge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .knowledge.loader import KnowledgeBase
+from .knowledge.models import UNKNOWN
+
+MAX_PROFILE_BYTES = 1_000_000
+
+
+class ProfileError(ValueError):
+    """A profile cannot be used; the message names the file, the field and what is allowed."""
+
+    def __init__(self, problems: list[str], source: str = "profile"):
+        self.problems = problems
+        self.source = source
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class LocalGovernment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=1, max_length=100)
+    kind: str | None = Field(default=None, max_length=100)
+
+
+class Profile(BaseModel):
+    """What an advisor records about a proposed partnership."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=300)
+    requester: Literal["north", "south"] = "south"
+    north: LocalGovernment | None = None
+    south: LocalGovernment | None = None
+    kind: str | None = Field(default=None, max_length=100)
+    date: dt.date | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+    answers: dict[str, str] = {}
+
+    def known_answers(self) -> dict[str, str]:
+        return {q: o for q, o in self.answers.items() if o != UNKNOWN}
+
+
+def check_answers(answers: dict[str, str], kb: KnowledgeBase) -> list[str]:
+    """One message per bad answer, naming the question and the allowed options."""
+    problems = []
+    for question_id, option in answers.items():
+        question = kb.questions.get(question_id)
+        if question is None:
+            problems.append(
+                f"unknown question '{question_id}' (see `coopdec questions` for the ids)"
+            )
+            continue
+        allowed = question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
+        if option not in allowed:
+            problems.append(
+                f"question '{question_id}': option '{option}' is not allowed; "
+                f"allowed: {', '.join(allowed)}"
+            )
+    return problems
+
+
+def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -> Profile:
+    """Validate raw data (already parsed) into a Profile; raise ProfileError naming each problem."""
+    if data is None or data == {} or data == "":
+        raise ProfileError(["the profile is empty"], source)
+    if not isinstance(data, dict):
+        raise ProfileError(
+            [f"expected a mapping with keys such as 'answers', got {type(data).__name__}"],
+            source,
+        )
+    raw_answers = data.get("answers")
+    if isinstance(raw_answers, dict):
+        # YAML turns `yes`/`no`/numbers into non-strings: name them instead of a pydantic dump.
+        bad = [k for k, v in raw_answers.items() if not isinstance(v, str)]
+        if bad:
+            raise ProfileError(
+                [
+                    f"question '{k}': answer {raw_answers[k]!r} must be an option id (a text)"
+                    for k in bad
+                ],
+                source,
+            )
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as error:
+        raise ProfileError(
+            [
+                f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}"
+                for e in error.errors()
+            ],
+            source,
+        ) from None
+    problems = check_answers(profile.answers, kb)
+    if problems:
+        raise ProfileError(problems, source)
+    return profile
+
+
+def parse_profile_text(text: str, source: str, suffix: str = ".yaml"):
+    """Parse YAML or JSON text; raise ProfileError if it is neither."""
+    if not text.strip():
+        raise ProfileError(["the file is empty"], source)
+    try:
+        if suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        first_line = str(error).splitlines()[0]
+        kind = "JSON" if suffix == ".json" else "YAML"
+        raise ProfileError([f"not valid {kind}: {first_line}"], source) from None
+
+
+def load_profile(path: Path | str, kb: KnowledgeBase) -> Profile:
+    """Read and validate a profile file (.yaml, .yml or .json)."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise ProfileError(["file not found"], source)
+    if path.stat().st_size > MAX_PROFILE_BYTES:
+        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], source)
+    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        raise ProfileError(
+            [f"file type '{path.suffix}' not supported; allowed: .yaml, .yml, .json"], source
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProfileError(["not a UTF-8 text file"], source) from None
+    return validate_profile(parse_profile_text(text, source, path.suffix.lower()), kb, source)
