@@ -54,7 +54,6 @@ class AreaScore(Out):
     name: str
     score: int
     label: str
-    points: int
     evidence: list[str]
     capped_by: list[str]
     assessed: bool

@@ -16,6 +16,17 @@ from .knowledge.models import UNKNOWN
 MAX_PROFILE_BYTES = 1_000_000
 
 
+class _ProfileLoader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates reach pydantic as text, so a bad date is
+    reported against its field instead of crashing the YAML parser."""
+
+
+_ProfileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ProfileError(ValueError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
@@ -96,10 +107,7 @@ def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -
         profile = Profile.model_validate(data)
     except ValidationError as error:
         raise ProfileError(
-            [
-                f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}"
-                for e in error.errors()
-            ],
+            [f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in error.errors()],
             source,
         ) from None
     problems = check_answers(profile.answers, kb)
@@ -115,11 +123,16 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml"):
     try:
         if suffix == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        first_line = str(error).splitlines()[0]
-        kind = "JSON" if suffix == ".json" else "YAML"
-        raise ProfileError([f"not valid {kind}: {first_line}"], source) from None
+        return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
+    except json.JSONDecodeError as error:
+        raise ProfileError(
+            [f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"], source
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ProfileError([f"not valid YAML{where}: {problem}"], source) from None
 
 
 def load_profile(path: Path | str, kb: KnowledgeBase) -> Profile:

@@ -245,7 +245,6 @@ class Assessor:
                     label=text(kb.score_labels[max(level, 0)].label)
                     if assessed
                     else t(lang, "score.not_assessed"),
-                    points=max(level, 0),
                     evidence=evidence,
                     capped_by=capped_by,
                     assessed=assessed,
@@ -364,10 +363,10 @@ class Assessor:
 
         def name(item: str) -> str:
             if item in kb.flags:
-                return kb.flags[item].text.get(lang)
+                return kb.flags[item].text.get(lang).rstrip(".")
             if item in kb.areas:
                 return kb.areas[item].name.get(lang)
-            return kb.questions[item].text.get(lang)
+            return kb.questions[item].text.get(lang).rstrip(".")
 
         values = {"items": "; ".join(name(i) for i in items)}
         if code == "core_area_below_ready":

@@ -82,7 +82,9 @@ def reference_problems(kb: KnowledgeBase) -> list[str]:
         )
     for flag in kb.flags.values():
         if flag.area not in kb.areas:
-            problems.append(f"{kb.where('flags', flag.id)}: flag {flag.id}: unknown area '{flag.area}'")
+            problems.append(
+                f"{kb.where('flags', flag.id)}: flag {flag.id}: unknown area '{flag.area}'"
+            )
     for rec in kb.recommendations.values():
         where = f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}"
         problems.extend(f"{where}: unknown flag '{f}'" for f in rec.addresses if f not in kb.flags)
@@ -141,7 +143,7 @@ def quote_problems(kb: KnowledgeBase, seed_path: Path = SEED_PATH) -> list[str]:
             if normalise(entry.source.quote) not in seed:
                 problems.append(
                     f"{kb.where(kind, entry_id)}: {kind[:-1]} {entry_id}: quote not found in the "
-                    f"seed: \"{entry.source.quote[:70]}\""
+                    f'seed: "{entry.source.quote[:70]}"'
                 )
     for name, parameter in kb.parameters.items():
         source = parameter.source
@@ -245,7 +247,11 @@ def _text_problems(kb: KnowledgeBase) -> list[str]:
         for entry_id, entry in getattr(kb, kind).items():
             for field_name in ("text", "because", "help"):
                 text = getattr(entry, field_name, None)
-                if text is not None and normalise(text.fr) == normalise(text.en) and len(text.fr) > 20:
+                if (
+                    text is not None
+                    and normalise(text.fr) == normalise(text.en)
+                    and len(text.fr) > 20
+                ):
                     problems.append(
                         f"{kb.where(kind, entry_id)}: {kind[:-1]} {entry_id}: {field_name} is the "
                         "same in fr and en (translate it)"

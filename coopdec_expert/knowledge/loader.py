@@ -60,7 +60,9 @@ def _describe(error: dict) -> str:
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    hint = " (YAML reads yes/no/on/off as booleans: quote the id)" if isinstance(value, bool) else ""
+    hint = (
+        " (YAML reads yes/no/on/off as booleans: quote the id)" if isinstance(value, bool) else ""
+    )
     return f"field '{location}': {error['msg']} (got {shown}){hint}"
 
 

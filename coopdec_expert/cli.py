@@ -1,0 +1,185 @@
+"""The `coopdec` command line: assess, questions, rules, lint.
+
+Bad input (profile or rules) exits with code 2 and one message on stderr, nothing on stdout;
+`lint` exits 1 with one line per problem.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._compat import EngineDependencyError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="coopdec-expert: readiness checks for decentralised cooperation partnerships "
+    "(coopération décentralisée), citing their source text.",
+)
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", "-l", help="Language of the output.")]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Knowledge base folder (default: the shipped rules/)."),
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _knowledge(rules: Path | None):
+    from .knowledge.lint import load_checked
+    from .knowledge.loader import KnowledgeError
+
+    try:
+        return load_checked(rules)
+    except KnowledgeError as error:
+        _fail("the knowledge base is invalid:\n" + "\n".join(error.problems))
+
+
+@app.command()
+def assess(
+    file: Annotated[Path, typer.Argument(help="Profile file (.yaml, .yml or .json).")],
+    lang: LangOption = Lang.fr,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    rules: RulesOption = None,
+) -> None:
+    """Assess a partnership profile: verdict, next step, scores, flags, recommendations."""
+    from .engine.assess import Assessor, default_assessor
+    from .profile import ProfileError, load_profile
+    from .report import render
+
+    kb = _knowledge(rules)
+    try:
+        profile = load_profile(file, kb)
+    except ProfileError as error:
+        _fail(f"{error.source}: " + "; ".join(error.problems))
+    assessor = Assessor(kb) if rules else default_assessor()
+    result = assessor.assess(profile, lang.value)
+    typer.echo(render(result, profile, kb, fmt.value), nl=False)
+
+
+@app.command()
+def questions(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
+    """The questionnaire, grouped by step of the method."""
+    from .i18n import t
+
+    kb = _knowledge(rules)
+    code = lang.value
+    typer.echo(t(code, "questions.title"))
+    for step in kb.steps.values():
+        typer.echo(f"\n== {t(code, 'questions.step')}: {step.name.get(code)} [{step.id}] ==")
+        for question in (q for q in kb.questions.values() if q.step == step.id):
+            marks = []
+            if question.key:
+                marks.append(t(code, "questions.key"))
+            if not question.actionable:
+                marks.append(t(code, "questions.context"))
+            suffix = f" ({'; '.join(marks)})" if marks else ""
+            typer.echo(f"\n{question.id}{suffix}\n  {question.text.get(code)}")
+            typer.echo(f"  {question.help.get(code)}")
+            if question.ask_if is not None:
+                typer.echo(f"  {t(code, 'questions.asked_if')}: {_condition_text(question.ask_if)}")
+            options = [f"{o.id} = {o.label.get(code)}" for o in question.options]
+            if question.accepts_unknown:
+                options.append(f"unknown = {t(code, 'option.unknown')}")
+            typer.echo(f"  {t(code, 'questions.options')}:")
+            for option in options:
+                typer.echo(f"    - {option}")
+            typer.echo(f"  [§{question.source.section}] « {question.source.quote} »")
+
+
+def _condition_text(condition) -> str:
+    """A compact, readable form of a condition, for listings."""
+    data = condition.model_dump(by_alias=True, exclude_none=True)
+    return _render_condition(data)
+
+
+def _render_condition(data: dict) -> str:
+    if "answer" in data:
+        test = next(k for k in ("is", "in", "at_least", "at_most") if k in data)
+        value = data[test]
+        shown = "[" + ", ".join(value) + "]" if isinstance(value, list) else value
+        return f"{data['answer']} {test} {shown}"
+    if "fact" in data:
+        return f"fact {data['fact']}"
+    if "not" in data:
+        return f"not ({_render_condition(data['not'])})"
+    key = "all" if "all" in data else "any"
+    joiner = " and " if key == "all" else " or "
+    return "(" + joiner.join(_render_condition(child) for child in data[key]) + ")"
+
+
+@app.command(name="rules")
+def list_rules(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
+    """Every rule: its conditions, conclusions, `because` and seed source."""
+    from .i18n import t
+
+    kb = _knowledge(rules)
+    code = lang.value
+    typer.echo(t(code, "rules.title"))
+    for rule in kb.rules.values():
+        effects = "; ".join(
+            f"{key}: {value}" for key, value in rule.then.model_dump(exclude_defaults=True).items()
+        )
+        typer.echo(f"\n{rule.id}  ({kb.where('rules', rule.id)})")
+        typer.echo(f"  {t(code, 'rules.when')}: {_condition_text(rule.when)}")
+        typer.echo(f"  {t(code, 'rules.then')}: {effects}")
+        typer.echo(f"  {t(code, 'report.because')}: {rule.because.get(code)}")
+        typer.echo(f"  [§{rule.source.section}] « {rule.source.quote} »")
+
+
+@app.command()
+def lint(rules: RulesOption = None, lang: LangOption = Lang.fr) -> None:
+    """Check the knowledge base: schema, references, reachability, coverage, seed quotes."""
+    from .i18n import t
+    from .knowledge.lint import lint as run_lint
+
+    kb, problems = run_lint(rules)
+    if problems:
+        for problem in problems:
+            typer.echo(problem)
+        raise typer.Exit(1)
+    typer.echo(
+        t(
+            lang.value,
+            "lint.ok",
+            questions=len(kb.questions),
+            rules=len(kb.rules),
+            flags=len(kb.flags),
+            recommendations=len(kb.recommendations),
+            parameters=len(kb.parameters),
+        )
+    )
+
+
+def main() -> None:
+    """Console-script entry: a broken engine dependency is one line with its fix, not a trace."""
+    try:
+        app()
+    except EngineDependencyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Render an Assessment as text (terminal), Markdown or JSON. User text is always escaped."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .assessment import Assessment
+from .i18n import catalogue
+from .knowledge.loader import KnowledgeBase
+from .profile import Profile
+
+FORMATS = ("text", "markdown", "json")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def plain(value: object) -> str:
+    """Terminal-safe text: control characters (ANSI escapes included) removed."""
+    return _CONTROL.sub("", "" if value is None else str(value))
+
+
+def markdown_escape(value: object) -> str:
+    """Markdown- and HTML-inert text: what the user typed shows as typed, never as markup."""
+    text = plain(value).replace("\n", " ")
+    text = "".join(_HTML.get(char, char) for char in text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("coopdec_expert", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # text and Markdown: escaping is explicit, with the filters below
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown_escape
+    env.filters["plain"] = plain
+    return env
+
+
+def render(assessment: Assessment, profile: Profile, kb: KnowledgeBase, fmt: str = "text") -> str:
+    """The report in one of FORMATS, in the assessment's language."""
+    if fmt == "json":
+        return assessment.model_dump_json(indent=2) + "\n"
+    if fmt not in FORMATS:
+        raise ValueError(f"format '{fmt}' not supported; allowed: {', '.join(FORMATS)}")
+    lang = assessment.lang
+    template = _environment().get_template("report.md.j2" if fmt == "markdown" else "report.txt.j2")
+    return template.render(
+        a=assessment,
+        p=profile,
+        L=catalogue(lang),
+        severity_label={s: catalogue(lang)[f"severity.{s}"] for s in ("high", "medium", "low")},
+        step_name={s: kb.steps[s].name.get(lang) for s in kb.steps},
+        area_name={a: kb.areas[a].name.get(lang) for a in kb.areas},
+        flag_text={f: kb.flags[f].text.get(lang) for f in kb.flags},
+    )

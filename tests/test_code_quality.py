@@ -1,0 +1,18 @@
+"""ruff is part of the test command: lint and format are checked like any other behaviour."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]])
+def test_ruff_clean(command):
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a dev dependency: run through `uv run pytest`"
+    done = subprocess.run([ruff, *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
