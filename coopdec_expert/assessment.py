@@ -57,6 +57,7 @@ class AreaScore(Out):
     evidence: list[str]
     capped_by: list[str]
     assessed: bool
+    complete: bool
 
 
 class FlagOut(Out):

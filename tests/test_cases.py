@@ -32,7 +32,9 @@ def _check_set(label: str, actual: list[str], wanted: dict) -> list[str]:
         if item in actual:
             errors.append(f"{label}: did not expect '{item}'")
     if "exactly" in wanted and sorted(wanted["exactly"]) != sorted(actual):
-        errors.append(f"{label}: expected exactly {sorted(wanted['exactly'])}, got {sorted(actual)}")
+        errors.append(
+            f"{label}: expected exactly {sorted(wanted['exactly'])}, got {sorted(actual)}"
+        )
     return errors
 
 

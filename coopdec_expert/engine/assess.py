@@ -7,6 +7,7 @@ The engine decides which rules hold (flags, score levels, steps done, approach, 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -26,7 +27,7 @@ from ..i18n import t
 from ..knowledge.lint import load_checked
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
-from ..profile import Profile, check_answers
+from ..profile import Profile, ProfileError, check_answers
 from .compiler import Trace, build_engine_class
 
 
@@ -56,20 +57,23 @@ class Assessor:
         self.engine = build_engine_class(kb)()
         self._cache: OrderedDict[frozenset, Outcome] = OrderedDict()
         self._order = {q: i for i, q in enumerate(kb.questions)}
+        # One engine per assessor: runs are serialised so threads (the app) cannot interleave.
+        self._lock = threading.RLock()
 
     # --- engine + classification, without texts ---------------------------------------
 
     def outcome(self, answers: dict[str, str]) -> Outcome:
         key = frozenset(answers.items())
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        result = self._classify(dict(answers), self.engine.start(answers))
-        self._cache[key] = result
-        if len(self._cache) > self.CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return result
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            result = self._classify(dict(answers), self.engine.start(answers))
+            self._cache[key] = result
+            if len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return result
 
     def _classify(self, answers: dict[str, str], trace: Trace) -> Outcome:
         kb = self.kb
@@ -193,8 +197,6 @@ class Assessor:
     def assess(self, profile: Profile, lang: str = "fr") -> Assessment:
         problems = check_answers(profile.answers, self.kb)
         if problems:
-            from ..profile import ProfileError
-
             raise ProfileError(problems)
         answers = dict(profile.answers)
         base = self.outcome(answers)
@@ -237,6 +239,7 @@ class Assessor:
                 if kb.flags[f].area == area.id and caps[kb.flags[f].severity] == level
             ]
             assessed = level >= 0
+            complete = not any(kb.questions[q].area == area.id for q in base.open_questions)
             scores.append(
                 AreaScore(
                     area=area.id,
@@ -248,6 +251,7 @@ class Assessor:
                     evidence=evidence,
                     capped_by=capped_by,
                     assessed=assessed,
+                    complete=complete,
                 )
             )
         approach = None

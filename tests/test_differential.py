@@ -1,0 +1,87 @@
+"""The experta engine agrees with the independent evaluator of tests/independent_evaluator.py:
+on the shipped examples and regression cases, on every one-answer change of the most and least
+favourable profiles, and on hypothesis-generated profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from .conftest import EXAMPLES_DIR, load_cases
+from .independent_evaluator import UNKNOWN, IndependentEvaluator, disagreements, profiles
+
+EVALUATOR = IndependentEvaluator()
+
+
+def _example_profiles() -> list[tuple[str, dict[str, str]]]:
+    found = []
+    for path in sorted(Path(EXAMPLES_DIR).glob("*")):
+        if path.suffix not in {".yaml", ".yml", ".json"}:
+            continue
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        for index, item in enumerate(data if isinstance(data, list) else [data]):
+            if isinstance(item, dict) and isinstance(item.get("answers"), dict):
+                found.append((f"{path.name}[{index}]", dict(item["answers"])))
+    for name, case in load_cases():
+        answers = (case.get("profile") or {}).get("answers")
+        if isinstance(answers, dict):
+            found.append((f"case:{name}", dict(answers)))
+    return found
+
+
+EXAMPLES = _example_profiles()
+
+
+def _one_change_neighbourhood() -> list[tuple[str, dict[str, str]]]:
+    """The most favourable, least favourable and empty profiles, and each one-answer change of
+    the first: deterministic coverage of every option of every question."""
+    questions = sorted(EVALUATOR.questions)
+    best = {q: EVALUATOR.options(q)[-1] for q in questions}
+    worst = {q: EVALUATOR.options(q)[0] for q in questions}
+    found = [("best", best), ("worst", worst), ("empty", {})]
+    for q in questions:
+        for choice in [None, UNKNOWN, *EVALUATOR.options(q)[:-1]]:
+            answers = dict(best)
+            if choice is None:
+                del answers[q]
+            else:
+                answers[q] = choice
+            found.append((f"best with {q}={choice}", answers))
+    return found
+
+
+def _check(assessor, answers: dict[str, str]) -> None:
+    problems = disagreements(assessor.outcome(answers), EVALUATOR.evaluate(answers))
+    assert not problems, f"engine and evaluator disagree on {answers}:\n" + "\n".join(problems)
+
+
+def test_evaluator_reads_the_same_rules_as_the_engine(kb):
+    assert set(EVALUATOR.questions) == set(kb.questions)
+    assert {rule["id"] for rule in EVALUATOR.rules} == set(kb.rules)
+    assert set(EVALUATOR.flags) == set(kb.flags)
+    assert [area["id"] for area in EVALUATOR.areas] == list(kb.areas)
+
+
+@pytest.mark.parametrize("answers", [a for _, a in EXAMPLES], ids=[n for n, _ in EXAMPLES])
+def test_examples_agree(assessor, answers):
+    _check(assessor, answers)
+
+
+def test_one_change_neighbourhood_agrees(assessor):
+    failures = []
+    for name, answers in _one_change_neighbourhood():
+        problems = disagreements(assessor.outcome(answers), EVALUATOR.evaluate(answers))
+        if problems:
+            failures.append(f"{name}: " + "; ".join(problems))
+    assert not failures, "\n".join(failures)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=profiles(EVALUATOR))
+def test_generated_profiles_agree(assessor, answers):
+    _check(assessor, answers)
