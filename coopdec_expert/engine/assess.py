@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..assessment import (
+    VERDICT_RANK,
     ApproachOut,
     AreaScore,
     Assessment,
@@ -29,6 +30,25 @@ from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
 from ..profile import Profile, ProfileError, check_answers
 from .compiler import Trace, build_engine_class
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What answering one open question could do: the spread of verdict ranks and of step
+    indexes over its options, and the (verdict, next step) each option gives."""
+
+    question: str
+    verdict_spread: int
+    step_spread: int
+    results: dict[str, tuple[str, str]]
+
+    @property
+    def weight(self) -> tuple[int, int]:
+        return (self.verdict_spread, self.step_spread)
+
+    @property
+    def matters(self) -> bool:
+        return self.weight > (0, 0)
 
 
 @dataclass(frozen=True)
@@ -176,21 +196,56 @@ class Assessor:
 
     # --- missing questions --------------------------------------------------------------
 
-    def missing(self, answers: dict[str, str], base: Outcome) -> list[str]:
-        """Open questions whose answer could change the verdict or the next step: a single
-        answer that changes either, or a key question while information is insufficient."""
-        found = []
-        for question_id in base.open_questions:
-            question = self.kb.questions[question_id]
-            if question.key and base.verdict == "insufficient_information":
-                found.append(question_id)
-                continue
-            for option in question.option_ids():
-                changed = self.outcome({**answers, question_id: option})
-                if (changed.verdict, changed.next_step) != (base.verdict, base.next_step):
-                    found.append(question_id)
-                    break
-        return found
+    def impact(self, answers: dict[str, str], question_id: str, base: Outcome) -> Impact:
+        """How much the answer to one open question can still move the verdict and the next
+        step: each of its options is tried with the other open questions as they are, and with
+        them all at their most favourable option (so that a gap hidden behind other gaps, such
+        as one key question among several, still counts)."""
+        question = self.kb.questions[question_id]
+        best = Impact(question_id, 0, 0, {})
+        for context in (answers, self.best_completion(answers, skip=question_id)):
+            results = {
+                option: self.outcome({**context, question_id: option})
+                for option in question.option_ids()
+            }
+            ranks = [VERDICT_RANK[r.verdict] for r in results.values()]
+            steps = [STEPS.index(r.next_step) for r in results.values()]
+            candidate = Impact(
+                question_id,
+                max(ranks) - min(ranks),
+                max(steps) - min(steps),
+                {o: (r.verdict, r.next_step) for o, r in results.items()},
+            )
+            if candidate.weight > best.weight:
+                best = candidate
+        return best
+
+    def best_completion(self, answers: dict[str, str], skip: str) -> dict[str, str]:
+        """Every open question but `skip` at its most favourable option, including those the
+        new answers make relevant (repeated until no open question is left)."""
+        completed = dict(answers)
+        while True:
+            outcome = self.outcome({**completed, skip: UNKNOWN})
+            todo = [q for q in outcome.open_questions if q != skip]
+            if not todo:
+                completed.pop(skip, None)
+                return completed
+            completed.update({q: self.kb.questions[q].options[-1].id for q in todo})
+
+    def next_questions(self, answers: dict[str, str]) -> list[Impact]:
+        """Open questions that can still change the verdict or the next step, the most
+        decisive first (verdict spread, then step spread, key questions, method order)."""
+        base = self.outcome(answers)
+        impacts = [self.impact(answers, q, base) for q in base.open_questions]
+        return sorted(
+            (i for i in impacts if i.matters),
+            key=lambda i: (
+                (-i.verdict_spread, -i.step_spread),
+                not self.kb.questions[i.question].key,
+                STEPS.index(self.kb.questions[i.question].step),
+                self._order[i.question],
+            ),
+        )
 
     # --- the public result --------------------------------------------------------------
 
@@ -200,7 +255,7 @@ class Assessor:
             raise ProfileError(problems)
         answers = dict(profile.answers)
         base = self.outcome(answers)
-        missing = self.missing(answers, base)
+        missing = [i.question for i in self.next_questions(answers)]
         return self._render(profile, answers, base, missing, lang)
 
     def _render(self, profile, answers, base: Outcome, missing, lang) -> Assessment:
@@ -278,14 +333,7 @@ class Assessor:
                 key=kb.questions[q].key,
                 status="unanswered" if q not in answers else "unknown",
             )
-            for q in sorted(
-                missing,
-                key=lambda q: (
-                    not kb.questions[q].key,
-                    STEPS.index(kb.questions[q].step),
-                    self._order[q],
-                ),
-            )
+            for q in missing
         ]
         return Assessment(
             lang=lang,

@@ -25,8 +25,10 @@ Rule = experta.Rule
 P, AND, OR, NOT, AS = experta.P, experta.AND, experta.OR, experta.NOT, experta.AS
 
 
-class Answer(Fact):
-    """An answer of the profile: question id and option id (or 'unknown')."""
+class Profile(Fact):
+    """The profile's answers as one fact: one field per answered question (option id or
+    'unknown'). One fact instead of one per answer keeps Rete joins out of the answer tests:
+    the answer conditions of an `all` become field constraints of a single pattern."""
 
 
 class Concluded(Fact):
@@ -54,25 +56,48 @@ def _member_of(allowed: frozenset[str]):
 
 
 class _Compiler:
-    """Turns one condition tree into experta conditional elements, binding matched answers."""
+    """Turns condition trees into experta conditional elements, naming every bound pattern so
+    that a firing tells which answers and which derived facts it matched."""
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.counter = 0
+        self.pattern_questions: dict[str, tuple[str, ...]] = {}
+
+    def _name(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}_{self.counter}"
+
+    def _profile_pattern(self, conditions: list[AnswerCondition], bind: bool):
+        """One Profile pattern holding every answer test of an `all` (options intersected)."""
+        allowed: dict[str, set[str]] = {}
+        for condition in conditions:
+            options = set(allowed_options(condition, self.kb))
+            allowed[condition.answer] = allowed.get(condition.answer, options) & options
+        fields = {
+            question: next(iter(options)) if len(options) == 1 else _member_of(frozenset(options))
+            for question, options in allowed.items()
+        }
+        pattern = Profile(**fields)
+        if not bind:
+            return pattern
+        name = self._name("answers")
+        self.pattern_questions[name] = tuple(allowed)
+        return getattr(AS, name) << pattern
 
     def compile(self, condition, bind: bool = True):
         if isinstance(condition, AnswerCondition):
-            allowed = allowed_options(condition, self.kb)
-            option = allowed[0] if len(allowed) == 1 else _member_of(frozenset(allowed))
-            pattern = Answer(question=condition.answer, option=option)
-            if not bind:
-                return pattern
-            self.counter += 1
-            return getattr(AS, f"answer_{self.counter}") << pattern
+            return self._profile_pattern([condition], bind)
         if isinstance(condition, FactCondition):
-            return Concluded(id=condition.fact)
+            pattern = Concluded(id=condition.fact)
+            return getattr(AS, self._name("fact")) << pattern if bind else pattern
         if isinstance(condition, AllCondition):
-            return AND(*(self.compile(child, bind) for child in condition.all))
+            answers = [c for c in condition.all if isinstance(c, AnswerCondition)]
+            parts = [self._profile_pattern(answers, bind)] if answers else []
+            parts += [
+                self.compile(c, bind) for c in condition.all if not isinstance(c, AnswerCondition)
+            ]
+            return parts[0] if len(parts) == 1 else AND(*parts)
         if isinstance(condition, AnyCondition):
             return OR(*(self.compile(child, bind) for child in condition.any))
         if isinstance(condition, NotCondition):
@@ -92,6 +117,8 @@ class Trace:
 
     fired: list[str] = field(default_factory=list)
     matched: dict[str, dict[str, str]] = field(default_factory=dict)  # rule -> {question: option}
+    used_facts: dict[str, list[str]] = field(default_factory=dict)  # rule -> facts it matched
+    concluded_by: dict[str, str] = field(default_factory=dict)  # fact -> first rule concluding it
     relevant: set[str] = field(default_factory=set)
 
 
@@ -108,16 +135,17 @@ class CoopdecEngineBase(KnowledgeEngine):
     """Base class of generated engines: records the trace and declares conclusions."""
 
     kb: KnowledgeBase
+    pattern_questions: dict[str, tuple[str, ...]]
 
     def __init__(self):
         super().__init__()
         self.trace = Trace()
 
     def start(self, answers: dict[str, str]) -> Trace:
-        """Reset, declare the answers in a canonical order, run to quiescence."""
+        """Reset, declare the profile fact, run to quiescence."""
         self.trace = Trace()
         self.reset()
-        self.declare(*(Answer(question=q, option=answers[q]) for q in sorted(answers)))
+        self.declare(Profile(**dict(sorted(answers.items()))))  # order-independent firing
         self.run()
         return self.trace
 
@@ -126,22 +154,32 @@ class CoopdecEngineBase(KnowledgeEngine):
             self.trace.relevant.add(rule_id[len(RELEVANCE_PREFIX) :])
             return
         matched = self.trace.matched.setdefault(rule_id, {})
-        for fact in bindings.values():
-            if isinstance(fact, Answer):
-                matched[fact["question"]] = fact["option"]
+        used = self.trace.used_facts.setdefault(rule_id, [])
+        for name, fact in bindings.items():
+            if isinstance(fact, Profile):
+                for question in self.pattern_questions[name]:
+                    matched[question] = fact[question]
+            elif isinstance(fact, Concluded) and fact["id"] not in used:
+                used.append(fact["id"])
         if rule_id in self.trace.fired:
             return  # an `any` branch matched again: the rule's effects are already in.
         self.trace.fired.append(rule_id)
         for fact_id in self.kb.rules[rule_id].then.conclude:
+            self.trace.concluded_by.setdefault(fact_id, rule_id)
             self.declare(Concluded(id=fact_id))
 
 
 def build_engine_class(kb: KnowledgeBase) -> type[CoopdecEngineBase]:
     """A KnowledgeEngine subclass with one experta rule per YAML rule and per `ask_if`."""
     compiler = _Compiler(kb)
-    namespace: dict[str, object] = {"kb": kb}
-    for rule in kb.rules.values():
-        namespace[f"rule__{rule.id}"] = compiler.rule(rule.when)(_action(rule.id))
+    namespace: dict[str, object] = {"kb": kb, "pattern_questions": compiler.pattern_questions}
+    # A distinct salience per rule, from the knowledge base's order: activations that are ready
+    # together fire in that order, whatever the Rete network's internal ordering of a build.
+    count = len(kb.rules)
+    for index, rule in enumerate(kb.rules.values()):
+        namespace[f"rule__{rule.id}"] = compiler.rule(rule.when, salience=count - index)(
+            _action(rule.id)
+        )
     for question in kb.questions.values():
         if question.ask_if is not None:
             rule_id = RELEVANCE_PREFIX + question.id
