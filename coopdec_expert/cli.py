@@ -78,6 +78,147 @@ def assess(
     typer.echo(render(result, profile, kb, fmt.value), nl=False)
 
 
+def _load(file: Path, kb):
+    from .profile import ProfileError, load_profile
+
+    try:
+        return load_profile(file, kb)
+    except ProfileError as error:
+        _fail(f"{error.source}: " + "; ".join(error.problems))
+
+
+def _assessor(kb, rules: Path | None):
+    from .engine.assess import Assessor, default_assessor
+
+    return Assessor(kb) if rules else default_assessor()
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Profile file (.yaml, .yml or .json).")],
+    why_not: Annotated[
+        str | None,
+        typer.Option(
+            "--why-not",
+            help="Target verdict (insufficient_information, conditional, ready) or next step "
+            "(partner_search … action): what stands in the way.",
+        ),
+    ] = None,
+    what_if: Annotated[
+        list[str] | None,
+        typer.Option("--what-if", help="question=option, repeatable: what would change."),
+    ] = None,
+    path: Annotated[
+        bool, typer.Option("--path", help="Smallest sets of changes to the next level.")
+    ] = False,
+    max_changes: Annotated[
+        int, typer.Option("--max-changes", min=1, max=4, help="Bound of --path.")
+    ] = 3,
+    lang: LangOption = Lang.fr,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    rules: RulesOption = None,
+) -> None:
+    """Why this verdict (default), why not a target, what if answers changed, paths up."""
+    from .explain.path import paths_to_next_level
+    from .explain.whatif import parse_changes
+    from .explain.whatif import what_if as run_what_if
+    from .explain.why import explain_why
+    from .explain.whynot import TARGET_VERDICTS
+    from .explain.whynot import why_not as run_why_not
+    from .knowledge.models import STEPS
+    from .profile import ProfileError
+    from .report import render_explanation
+
+    modes = [m for m in (why_not is not None, bool(what_if), path) if m]
+    if len(modes) > 1:
+        _fail("choose one of --why-not, --what-if, --path")
+    kb = _knowledge(rules)
+    profile = _load(file, kb)
+    assessor = _assessor(kb, rules)
+    answers = dict(profile.answers)
+    code = lang.value
+    if why_not is not None:
+        allowed = [*TARGET_VERDICTS, *STEPS]
+        if why_not not in allowed:
+            _fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
+        report = run_why_not(assessor, answers, why_not, code)
+        target_label = (
+            kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
+        )
+        current_label = (
+            kb.steps[report.current].name.get(code)
+            if report.target_kind == "next_step"
+            else t_label(code, report.current)
+        )
+        text = render_explanation(
+            report, kb, "whynot", fmt.value, target_label=target_label, current_label=current_label
+        )
+    elif what_if:
+        try:
+            changes = parse_changes(what_if, assessor)
+        except ProfileError as error:
+            _fail(f"{error.source}: " + "; ".join(error.problems))
+        text = render_explanation(
+            run_what_if(assessor, profile, changes, code), kb, "whatif", fmt.value
+        )
+    elif path:
+        report = paths_to_next_level(assessor, answers, code, max_changes=max_changes)
+        text = render_explanation(report, kb, "path", fmt.value)
+    else:
+        report = explain_why(assessor, answers, code)
+        text = render_explanation(
+            report, kb, "why", fmt.value, verdict_label=t_label(code, report.verdict)
+        )
+    typer.echo(text, nl=False)
+
+
+def t_label(lang: str, verdict: str) -> str:
+    from .i18n import t
+
+    return t(lang, f"verdict.{verdict}")
+
+
+@app.command()
+def interview(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to save the profile (default: a dated file)."),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option("--from", help="Continue from an existing profile file.")
+    ] = None,
+    lang: LangOption = Lang.fr,
+    rules: RulesOption = None,
+) -> None:
+    """Answer the questionnaire in the terminal, one question at a time."""
+    import datetime as dt
+
+    from .i18n import t
+    from .interview import Interview, save_profile
+
+    kb = _knowledge(rules)
+    profile = _load(resume, kb) if resume else None
+    target = out or resume or Path(f"profil-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml")
+    session = Interview(
+        _assessor(kb, rules),
+        lang.value,
+        ask=lambda prompt: input(prompt),
+        say=typer.echo,
+        profile=profile,
+    )
+    code = 0
+    try:
+        result = session.run()
+    except (KeyboardInterrupt, EOFError):
+        typer.echo("")
+        typer.echo(t(lang.value, "interview.interrupted"))
+        result = session.result()
+        code = 130
+    save_profile(result, target)
+    typer.echo(t(lang.value, "interview.saved", path=target))
+    raise typer.Exit(code)
+
+
 @app.command()
 def questions(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
     """The questionnaire, grouped by step of the method."""

@@ -7,7 +7,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .assessment import Assessment
+from .assessment import VERDICTS, Assessment
 from .i18n import catalogue
 from .knowledge.loader import KnowledgeBase
 from .profile import Profile
@@ -42,7 +42,29 @@ def _environment() -> Environment:
     )
     env.filters["md"] = markdown_escape
     env.filters["plain"] = plain
+    env.filters["e2"] = lambda value, fmt: (
+        markdown_escape(value) if fmt == "markdown" else plain(value)
+    )
     return env
+
+
+def render_explanation(report, kb: KnowledgeBase, kind: str, fmt: str = "text", **extra) -> str:
+    """An explanation report (why, whynot, whatif, path) as text, Markdown or JSON."""
+    if fmt == "json":
+        return report.model_dump_json(indent=2) + "\n"
+    if fmt not in FORMATS:
+        raise ValueError(f"format '{fmt}' not supported; allowed: {', '.join(FORMATS)}")
+    lang = report.lang
+    labels = catalogue(lang)
+    values = {
+        "report": report,
+        "fmt": fmt,
+        "L": labels,
+        "verdict_label": {v: labels[f"verdict.{v}"] for v in VERDICTS},
+        "step_name": {s: kb.steps[s].name.get(lang) for s in kb.steps},
+        "flag_text": {f: kb.flags[f].text.get(lang) for f in kb.flags},
+    }
+    return _environment().get_template(f"{kind}.j2").render({**values, **extra})
 
 
 def render(assessment: Assessment, profile: Profile, kb: KnowledgeBase, fmt: str = "text") -> str:

@@ -1,0 +1,309 @@
+"""Why not: for a target verdict or next step, what stands in the way, as answers that would
+have to change, grouped by rule. Rules that fired are read from the engine's trace; rules that
+did not fire are analysed condition by condition against the answers and concluded facts."""
+
+from __future__ import annotations
+
+from ..assessment import VERDICT_RANK, SourceRef
+from ..engine.assess import Assessor, Outcome
+from ..engine.compiler import allowed_options
+from ..i18n import t
+from ..knowledge.models import (
+    STEPS,
+    UNKNOWN,
+    AllCondition,
+    AnswerCondition,
+    AnyCondition,
+    FactCondition,
+)
+from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
+from .why import option_label
+
+TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
+
+
+def requirement(
+    assessor: Assessor, answers: dict[str, str], question_id: str, needed: list[str], lang: str
+) -> Requirement:
+    question = assessor.kb.questions[question_id]
+    current = answers.get(question_id)
+    return Requirement(
+        question=question_id,
+        question_text=question.text.get(lang),
+        current=current if current is not None else "unanswered",
+        current_label=option_label(assessor, question_id, current, lang),
+        needed=needed,
+        needed_labels=[option_label(assessor, question_id, o, lang) for o in needed],
+        actionable=question.actionable,
+    )
+
+
+class _Analyser:
+    def __init__(self, assessor: Assessor, answers: dict[str, str], outcome: Outcome, lang: str):
+        self.assessor = assessor
+        self.kb = assessor.kb
+        self.answers = answers
+        self.outcome = outcome
+        self.lang = lang
+        self.concluded = set(outcome.trace.concluded_by)
+
+    def holds(self, condition) -> bool:
+        if isinstance(condition, AnswerCondition):
+            return self.answers.get(condition.answer) in allowed_options(condition, self.kb)
+        if isinstance(condition, FactCondition):
+            return condition.fact in self.concluded
+        if isinstance(condition, AllCondition):
+            return all(self.holds(c) for c in condition.all)
+        if isinstance(condition, AnyCondition):
+            return any(self.holds(c) for c in condition.any)
+        return not self.holds(condition.not_)
+
+    def _answer_leaves(self, condition):
+        if isinstance(condition, AnswerCondition):
+            yield condition
+        for child in getattr(condition, "all", None) or getattr(condition, "any", None) or []:
+            yield from self._answer_leaves(child)
+
+    def must_hold(self, rule_id: str, seen: frozenset = frozenset()) -> RuleObstacle:
+        """What would make a rule that did not fire hold."""
+        rule = self.kb.rules[rule_id]
+        requirements, via = [], []
+        top = rule.when
+        children = top.all if isinstance(top, AllCondition) else None
+        any_of = isinstance(top, AnyCondition)
+        for condition in children or (top.any if any_of else [top]):
+            if self.holds(condition):
+                continue
+            if isinstance(condition, AnswerCondition):
+                needed = list(allowed_options(condition, self.kb))
+                requirements.append(
+                    requirement(self.assessor, self.answers, condition.answer, needed, self.lang)
+                )
+            elif isinstance(condition, FactCondition):
+                for other in self.kb.rules.values():
+                    if condition.fact in other.then.conclude and other.id not in seen:
+                        via.append(self.must_hold(other.id, seen | {rule_id}))
+            else:  # nested any/all/not: name the questions it reads
+                for leaf in self._answer_leaves(condition):
+                    if not self.holds(leaf):
+                        needed = list(allowed_options(leaf, self.kb))
+                        requirements.append(
+                            requirement(self.assessor, self.answers, leaf.answer, needed, self.lang)
+                        )
+        return self._obstacle(rule_id, "hold", any_of, requirements, via)
+
+    def must_stop(self, rule_id: str) -> RuleObstacle:
+        """What would make a fired rule stop holding: change one answer it matched."""
+        rule = self.kb.rules[rule_id]
+        leaves = {leaf.answer: leaf for leaf in self._answer_leaves(rule.when)}
+        requirements = []
+        for question_id in self.outcome.trace.matched.get(rule_id, {}):
+            allowed = set(allowed_options(leaves[question_id], self.kb))
+            needed = [o for o in self.kb.questions[question_id].option_ids() if o not in allowed]
+            requirements.append(
+                requirement(self.assessor, self.answers, question_id, needed, self.lang)
+            )
+        via = [
+            self.must_stop(self.outcome.trace.concluded_by[fact])
+            for fact in self.outcome.trace.used_facts.get(rule_id, [])
+        ]
+        return self._obstacle(rule_id, "stop_holding", True, requirements, via)
+
+    def _obstacle(self, rule_id, must, any_of, requirements, via) -> RuleObstacle:
+        rule = self.kb.rules[rule_id]
+        return RuleObstacle(
+            rule=rule_id,
+            because=rule.because.get(self.lang),
+            source=SourceRef(section=rule.source.section, quote=rule.source.quote),
+            must=must,
+            any_of=any_of,
+            requirements=requirements,
+            via=via,
+        )
+
+    # --- obstacles by kind ---------------------------------------------------------------
+
+    def flag(self, code: str, flag_id: str) -> Obstacle:
+        rules = [r for r in self.outcome.trace.fired if flag_id in self.kb.rules[r].then.flags]
+        return Obstacle(
+            code=code,
+            item=flag_id,
+            text=self.kb.flags[flag_id].text.get(self.lang),
+            alternatives=False,
+            rules=[self.must_stop(r) for r in rules],
+            questions=[],
+        )
+
+    def area(self, code: str, area_id: str, level: int) -> list[Obstacle]:
+        """An area below `level`: a rule reaching the level must hold; capping flags must go."""
+        caps = self.kb.param("severity_score_cap")
+        name = self.kb.areas[area_id].name.get(self.lang)
+        obstacles = []
+        if not self._reached(area_id, level):
+            candidates = [
+                r.id
+                for r in self.kb.rules.values()
+                for s in r.then.scores
+                if s.area == area_id and s.level >= level
+            ]
+            obstacles.append(
+                Obstacle(
+                    code=code,
+                    item=area_id,
+                    text=t(self.lang, "whynot.area_level", area=name, level=level),
+                    alternatives=True,
+                    rules=[self.must_hold(r) for r in candidates],
+                    questions=[],
+                )
+            )
+        for flag_id in self.outcome.flags:
+            flag = self.kb.flags[flag_id]
+            if flag.area == area_id and caps[flag.severity] < level:
+                obstacles.append(self.flag("capping_flag", flag_id))
+        return obstacles
+
+    def _reached(self, area_id: str, level: int) -> bool:
+        return any(
+            s.area == area_id and s.level >= level
+            for r in self.outcome.trace.fired
+            for s in self.kb.rules[r].then.scores
+        )
+
+    def step(self, step: str) -> Obstacle:
+        rules = [r.id for r in self.kb.rules.values() if r.then.step_done == step]
+        return Obstacle(
+            code="step_not_done",
+            item=step,
+            text=t(self.lang, "whynot.step", step=self.kb.steps[step].name.get(self.lang)),
+            alternatives=True,
+            rules=[self.must_hold(r) for r in rules],
+            questions=[],
+        )
+
+    def unassessed_area(self, area_id: str, questions: list[str]) -> Obstacle:
+        """A core area with no known answer: answering any one of its questions assesses it."""
+        return Obstacle(
+            code="unassessed_core_area",
+            item=area_id,
+            text=t(self.lang, "whynot.unassessed", area=self.kb.areas[area_id].name.get(self.lang)),
+            alternatives=True,
+            rules=[],
+            questions=[
+                requirement(
+                    self.assessor,
+                    self.answers,
+                    q,
+                    self.kb.questions[q].option_ids(),
+                    self.lang,
+                )
+                for q in questions
+            ],
+        )
+
+    def open_question(self, code: str, question_id: str) -> Obstacle:
+        question = self.kb.questions[question_id]
+        return Obstacle(
+            code=code,
+            item=question_id,
+            text=question.text.get(self.lang),
+            alternatives=False,
+            rules=[],
+            questions=[
+                requirement(
+                    self.assessor, self.answers, question_id, question.option_ids(), self.lang
+                )
+            ],
+        )
+
+
+def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
+    """Everything the verdict policy needs gone or present for `target` (see README)."""
+    kb, outcome = analyser.kb, analyser.outcome
+    obstacles = [
+        analyser.flag("high_flag", f) for f in outcome.flags if kb.flags[f].severity == "high"
+    ]
+    if target == "insufficient_information":
+        return obstacles
+    core = [a for a in kb.areas.values() if a.core]
+    obstacles += [
+        analyser.open_question("unknown_key_question", q)
+        for q in outcome.open_questions
+        if kb.questions[q].key
+    ]
+    for area in core:
+        if outcome.levels[area.id] < 0:
+            questions = [q for q in outcome.open_questions if kb.questions[q].area == area.id]
+            obstacles.append(analyser.unassessed_area(area.id, questions))
+    floor = kb.param("not_ready_below_score")
+    for area in core:
+        if 0 <= outcome.levels[area.id] < floor:
+            obstacles += analyser.area("core_area_zero", area.id, floor)
+    if target == "conditional":
+        return obstacles
+    obstacles += [
+        analyser.flag("medium_flag", f) for f in outcome.flags if kb.flags[f].severity == "medium"
+    ]
+    level = kb.param("ready_min_area_score")
+    for area in core:
+        if outcome.levels[area.id] < level:
+            obstacles += analyser.area("core_area_below_ready", area.id, level)
+    ready_step = STEPS.index(kb.param("ready_from_step"))
+    obstacles += [analyser.step(s) for s in STEPS[:ready_step] if s not in outcome.steps_done]
+    keys = {o.item for o in obstacles}
+    obstacles += [
+        analyser.open_question("open_question", q)
+        for q in outcome.open_questions
+        if q not in keys and analyser.answers.get(q, UNKNOWN) == UNKNOWN
+    ]
+    return _unique(obstacles)
+
+
+def _unique(obstacles: list[Obstacle]) -> list[Obstacle]:
+    seen, kept = set(), []
+    for obstacle in obstacles:
+        key = (obstacle.code, obstacle.item)
+        if key not in seen:
+            seen.add(key)
+            kept.append(obstacle)
+    return kept
+
+
+def why_not(
+    assessor: Assessor, answers: dict[str, str], target: str, lang: str = "fr"
+) -> WhyNotReport:
+    """What stands between the profile and a target verdict or next step."""
+    outcome = assessor.outcome(answers)
+    analyser = _Analyser(assessor, answers, outcome, lang)
+    if target in STEPS:
+        reached = STEPS.index(outcome.next_step) >= STEPS.index(target)
+        obstacles = (
+            []
+            if reached
+            else [
+                analyser.step(s)
+                for s in STEPS[: STEPS.index(target)]
+                if s not in outcome.steps_done
+            ]
+        )
+        return WhyNotReport(
+            lang=lang,
+            target=target,
+            target_kind="next_step",
+            current=outcome.next_step,
+            reached=reached,
+            obstacles=obstacles,
+        )
+    if target not in VERDICT_RANK:
+        raise ValueError(
+            f"target '{target}' is neither a verdict nor a step; allowed: "
+            f"{', '.join([*TARGET_VERDICTS, *STEPS])}"
+        )
+    reached = VERDICT_RANK[outcome.verdict] >= VERDICT_RANK[target]
+    return WhyNotReport(
+        lang=lang,
+        target=target,
+        target_kind="verdict",
+        current=outcome.verdict,
+        reached=reached,
+        obstacles=[] if reached else verdict_obstacles(analyser, target),
+    )

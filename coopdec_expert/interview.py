@@ -1,0 +1,133 @@
+"""A terminal interview: one question at a time, only questions that can still change the
+result, the most decisive first; go back at any time; the profile is saved at the end, on `q`,
+on end of input and on Ctrl-C, so nothing typed is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from .engine.assess import Assessor
+from .i18n import t
+from .knowledge.models import UNKNOWN
+from .profile import LocalGovernment, Profile
+
+BACK = {"r", "b", "retour", "back"}
+QUIT = {"q", "quit", "quitter"}
+UNKNOWN_KEYS = {"0", "?", "u", "unknown", "nsp"}
+
+
+class Interview:
+    """State of one interview; `ask` and `say` are injected so tests can script them."""
+
+    def __init__(
+        self,
+        assessor: Assessor,
+        lang: str,
+        ask: Callable[[str], str],
+        say: Callable[[str], None],
+        profile: Profile | None = None,
+    ):
+        self.assessor = assessor
+        self.kb = assessor.kb
+        self.lang = lang
+        self.ask = ask
+        self.say = say
+        self.profile = profile or Profile()
+        self.answers: dict[str, str] = dict(self.profile.answers)
+        self.history: list[str] = []  # questions answered in this session, in order
+
+    def _metadata(self) -> None:
+        for side, name_key, country_key in (
+            ("south", "interview.meta_south", "interview.meta_south_country"),
+            ("north", "interview.meta_north", "interview.meta_north_country"),
+        ):
+            if getattr(self.profile, side) is not None:
+                continue
+            name = self.ask(t(self.lang, name_key)).strip()
+            if not name:
+                continue
+            country = self.ask(t(self.lang, country_key)).strip() or "?"
+            setattr(self.profile, side, LocalGovernment(name=name[:200], country=country[:100]))
+
+    def next_question(self) -> tuple[str | None, int]:
+        """The most decisive question not yet answered in this profile, and how many matter."""
+        pending = [
+            i.question
+            for i in self.assessor.next_questions(self.answers)
+            if i.question not in self.answers
+        ]
+        return (pending[0] if pending else None), len(pending)
+
+    def run(self) -> Profile:
+        self.say(t(self.lang, "interview.title"))
+        self.say(t(self.lang, "interview.help"))
+        self._metadata()
+        while True:
+            question_id, left = self.next_question()
+            if question_id is None:
+                self.say(t(self.lang, "interview.done"))
+                return self.result()
+            if not self._ask_one(question_id, len(self.answers) + 1, left):
+                return self.result()
+
+    def _ask_one(self, question_id: str, number: int, left: int) -> bool:
+        """Ask until a valid reply; False when the person quits."""
+        question = self.kb.questions[question_id]
+        lang = self.lang
+        step = self.kb.steps[question.step].name.get(lang)
+        self.say("")
+        self.say(t(lang, "interview.progress", n=number, step=step, left=left))
+        self.say(question.text.get(lang))
+        self.say(f"  ({question.help.get(lang)})")
+        options = question.options
+        for index, option in enumerate(options, start=1):
+            self.say(f"  {index}. {option.label.get(lang)}")
+        if question.accepts_unknown:
+            self.say(f"  0. {t(lang, 'option.unknown')}")
+        while True:
+            reply = self.ask(t(lang, "interview.prompt")).strip().lower()
+            if reply in QUIT:
+                return False
+            if reply in BACK:
+                self._back()
+                return True
+            if reply in UNKNOWN_KEYS and question.accepts_unknown:
+                self._answer(question_id, UNKNOWN)
+                return True
+            if reply.isdigit() and 1 <= int(reply) <= len(options):
+                self._answer(question_id, options[int(reply) - 1].id)
+                return True
+            by_id = [o.id for o in options if o.id == reply]
+            if by_id:
+                self._answer(question_id, by_id[0])
+                return True
+            self.say(t(lang, "interview.invalid", value=reply[:40], n=len(options)))
+
+    def _answer(self, question_id: str, option: str) -> None:
+        self.answers[question_id] = option
+        self.history.append(question_id)
+
+    def _back(self) -> None:
+        if not self.history:
+            self.say(t(self.lang, "interview.nothing_to_undo"))
+            return
+        self.answers.pop(self.history.pop(), None)
+        self.say(t(self.lang, "interview.back"))
+
+    def result(self) -> Profile:
+        return self.profile.model_copy(
+            update={"answers": dict(self.answers), "date": self.profile.date or dt.date.today()}
+        )
+
+
+def save_profile(profile: Profile, path: Path) -> None:
+    """Write the profile as YAML (written to a temporary file first, then renamed)."""
+    data = profile.model_dump(mode="json", exclude_none=True)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
