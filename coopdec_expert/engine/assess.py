@@ -351,6 +351,10 @@ class Assessor:
             rules_version=kb.version,
         )
 
+    def recommendations(self, answers: dict[str, str], lang: str = "fr") -> list[RecommendationOut]:
+        """The ordered recommendations alone (without the cost of the `missing` analysis)."""
+        return self._recommendations(self.outcome(answers), lang)
+
     def _recommendations(self, base: Outcome, lang: str) -> list[RecommendationOut]:
         kb = self.kb
         priorities = kb.param("recommendation_priority")

@@ -96,6 +96,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
         step_notes.append(
             t(lang, "why.step_not_done", step=kb.steps[outcome.next_step].name.get(lang))
         )
+        step_notes += _step_requirements(assessor, answers, outcome, lang)
     items.append(
         WhyItem(
             kind="next_step",
@@ -147,6 +148,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
             notes.append(t(lang, "why.addresses", flag=kb.flags[flag_id].text.get(lang)))
         if rec.why == "next_step":
             notes.append(t(lang, "why.for_next_step", step=kb.steps[rec.step].name.get(lang)))
+            notes += _step_requirements(assessor, answers, outcome, lang)
             rules += step_rules
         rules += [r for r in outcome.trace.fired if rec.id in kb.rules[r].then.recommend]
         items.append(
@@ -165,4 +167,22 @@ def _score_rules(assessor: Assessor, outcome: Outcome, score) -> list[str]:
     """Rules that set the area's level (its evidence), and those raising the flags capping it."""
     return list(score.evidence) + [
         rule for flag_id in score.capped_by for rule in _flag_rules(assessor, outcome, flag_id)
+    ]
+
+
+def _step_requirements(assessor: Assessor, answers, outcome: Outcome, lang: str) -> list[str]:
+    """What the next step's completion rule still needs, one line per answer."""
+    from .whynot import _Analyser
+
+    obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step)
+    return [
+        t(
+            lang,
+            "why.step_needs",
+            question=r.question_text,
+            now=r.current_label,
+            needed=" / ".join(r.needed_labels),
+        )
+        for rule in obstacle.rules
+        for r in rule.requirements
     ]
