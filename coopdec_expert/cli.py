@@ -34,6 +34,13 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    pdf = "pdf"
+
+
 LangOption = Annotated[Lang, typer.Option("--lang", "-l", help="Language of the output.")]
 RulesOption = Annotated[
     Path | None,
@@ -60,22 +67,33 @@ def _knowledge(rules: Path | None):
 def assess(
     file: Annotated[Path, typer.Argument(help="Profile file (.yaml, .yml or .json).")],
     lang: LangOption = Lang.fr,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format (pdf needs --out).")
+    ] = ReportFormat.text,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report to this file.")
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
     """Assess a partnership profile: verdict, next step, scores, flags, recommendations."""
-    from .engine.assess import Assessor, default_assessor
-    from .profile import ProfileError, load_profile
     from .report import render
 
     kb = _knowledge(rules)
-    try:
-        profile = load_profile(file, kb)
-    except ProfileError as error:
-        _fail(f"{error.source}: " + "; ".join(error.problems))
-    assessor = Assessor(kb) if rules else default_assessor()
-    result = assessor.assess(profile, lang.value)
-    typer.echo(render(result, profile, kb, fmt.value), nl=False)
+    profile = _load(file, kb)
+    result = _assessor(kb, rules).assess(profile, lang.value)
+    if fmt == ReportFormat.pdf:
+        if out is None:
+            _fail("--format pdf needs --out FILE.pdf")
+        from .pdf import markdown_to_pdf
+
+        title = profile.title or profile.id or file.stem
+        out.write_bytes(markdown_to_pdf(render(result, profile, kb, "markdown"), title))
+        return
+    text = render(result, profile, kb, fmt.value)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        return
+    typer.echo(text, nl=False)
 
 
 def _load(file: Path, kb):

@@ -152,3 +152,19 @@ def test_assess_with_broken_rules_folder_exits_2(tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "rules/broken.yaml" in result.stderr and "id=x" in result.stderr
+
+
+def test_pdf_report_written_to_a_file(tmp_path):
+    target = tmp_path / "report.pdf"
+    result = runner.invoke(
+        app, ["assess", str(_write(tmp_path, GOOD_PROFILE)), "-f", "pdf", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 5_000
+
+
+def test_pdf_needs_an_output_file(tmp_path):
+    result = runner.invoke(app, ["assess", str(_write(tmp_path, GOOD_PROFILE)), "-f", "pdf"])
+    assert result.exit_code == 2
+    assert "--out" in result.stderr and result.stdout == ""
