@@ -41,6 +41,7 @@ class Impact:
     verdict_spread: int
     step_spread: int
     results: dict[str, tuple[str, str]]
+    witnesses: dict[str, dict[str, str]]  # option -> the complete answers that gave its result
 
     @property
     def weight(self) -> tuple[int, int]:
@@ -77,6 +78,7 @@ class Assessor:
         self.engine = build_engine_class(kb)()
         self._cache: OrderedDict[frozenset, Outcome] = OrderedDict()
         self._order = {q: i for i, q in enumerate(kb.questions)}
+        self._any_siblings = _any_siblings(kb)
         # One engine per assessor: runs are serialised so threads (the app) cannot interleave.
         self._lock = threading.RLock()
 
@@ -198,16 +200,28 @@ class Assessor:
 
     def impact(self, answers: dict[str, str], question_id: str, base: Outcome) -> Impact:
         """How much the answer to one open question can still move the verdict and the next
-        step: each of its options is tried with the other open questions as they are, and with
-        them all at their most favourable option (so that a gap hidden behind other gaps, such
-        as one key question among several, still counts)."""
+        step. Each option is tried in three completions of the other open questions: as they
+        are; all at their most favourable option (a gap hidden behind other gaps, such as one
+        key question among several, still counts); and the same but with the questions that
+        share an `any` with it at their least favourable (a question that matters only when its
+        alternatives fail still counts). Completions are made with the option in place, so the
+        follow-up questions it opens are completed too."""
         question = self.kb.questions[question_id]
-        best = Impact(question_id, 0, 0, {})
-        for context in (answers, self.best_completion(answers, skip=question_id)):
-            results = {
-                option: self.outcome({**context, question_id: option})
-                for option in question.option_ids()
-            }
+        siblings = self._any_siblings.get(question_id, frozenset())
+        contexts = [lambda option: {**answers, question_id: option}]
+        contexts.append(
+            lambda option: self.completion({**answers, question_id: option}, question_id)
+        )
+        if siblings:
+            contexts.append(
+                lambda option: self.completion(
+                    {**answers, question_id: option}, question_id, worst=siblings
+                )
+            )
+        best = Impact(question_id, 0, 0, {}, {})
+        for context in contexts:
+            witnesses = {o: context(o) for o in question.option_ids()}
+            results = {o: self.outcome(w) for o, w in witnesses.items()}
             ranks = [VERDICT_RANK[r.verdict] for r in results.values()]
             steps = [STEPS.index(r.next_step) for r in results.values()]
             candidate = Impact(
@@ -215,22 +229,26 @@ class Assessor:
                 max(ranks) - min(ranks),
                 max(steps) - min(steps),
                 {o: (r.verdict, r.next_step) for o, r in results.items()},
+                witnesses,
             )
             if candidate.weight > best.weight:
                 best = candidate
         return best
 
-    def best_completion(self, answers: dict[str, str], skip: str) -> dict[str, str]:
-        """Every open question but `skip` at its most favourable option, including those the
-        new answers make relevant (repeated until no open question is left)."""
+    def completion(
+        self, answers: dict[str, str], keep: str, worst: frozenset[str] = frozenset()
+    ) -> dict[str, str]:
+        """Every open question but `keep` answered — its least favourable option if in `worst`,
+        else its most favourable — including those the answers make relevant (repeated until
+        no open question is left)."""
         completed = dict(answers)
         while True:
-            outcome = self.outcome({**completed, skip: UNKNOWN})
-            todo = [q for q in outcome.open_questions if q != skip]
+            todo = [q for q in self.outcome(completed).open_questions if q != keep]
             if not todo:
-                completed.pop(skip, None)
                 return completed
-            completed.update({q: self.kb.questions[q].options[-1].id for q in todo})
+            for q in todo:
+                options = self.kb.questions[q].options
+                completed[q] = (options[0] if q in worst else options[-1]).id
 
     def next_questions(self, answers: dict[str, str]) -> list[Impact]:
         """Open questions that can still change the verdict or the next step, the most
@@ -428,6 +446,28 @@ class Assessor:
         if code == "core_area_below_ready":
             values["level"] = kb.param("ready_min_area_score")
         return Reason(code=code, items=list(items), text=t(lang, f"reason.{code}", **values))
+
+
+def _any_siblings(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """For each question, the other questions it appears with in an `any` of some rule."""
+    from ..knowledge.loader import iter_conditions
+    from ..knowledge.models import AnswerCondition, AnyCondition
+
+    siblings: dict[str, set[str]] = {}
+    conditions = [r.when for r in kb.rules.values()]
+    conditions += [q.ask_if for q in kb.questions.values() if q.ask_if is not None]
+    for condition in conditions:
+        for node in iter_conditions(condition):
+            if isinstance(node, AnyCondition):
+                group = {
+                    leaf.answer
+                    for child in node.any
+                    for leaf in iter_conditions(child)
+                    if isinstance(leaf, AnswerCondition)
+                }
+                for question_id in group:
+                    siblings.setdefault(question_id, set()).update(group - {question_id})
+    return {q: frozenset(s) for q, s in siblings.items()}
 
 
 @cache
