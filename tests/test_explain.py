@@ -141,17 +141,22 @@ def profiles(draw, kb_questions):
     return answers
 
 
+def generated(max_examples: int):
+    """Hypothesis settings for the generated-profile checks below (a session-scoped assessor)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 @pytest.fixture(scope="module")
 def question_options(kb):
     return [(q.id, q.option_ids()) for q in kb.questions.values()]
 
 
 def test_paths_really_reach_the_promised_level(assessor, question_options):
-    @settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @generated(25)
     @given(answers=profiles(question_options))
     def check(answers):
         base = assessor.outcome(answers)
@@ -193,11 +198,7 @@ def test_next_questions_only_propose_questions_that_can_move_the_result(assessor
     known answers kept) in which the options really give different results. And a question
     left out cannot move the result with the other open questions as they are."""
 
-    @settings(
-        max_examples=12,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @generated(12)
     @given(answers=profiles(question_options))
     def check(answers):
         base = assessor.outcome(answers)

@@ -275,35 +275,25 @@ def why_not(
     outcome = assessor.outcome(answers)
     analyser = _Analyser(assessor, answers, outcome, lang)
     if target in STEPS:
-        reached = STEPS.index(outcome.next_step) >= STEPS.index(target)
-        obstacles = (
-            []
-            if reached
-            else [
-                analyser.step(s)
-                for s in STEPS[: STEPS.index(target)]
-                if s not in outcome.steps_done
-            ]
-        )
-        return WhyNotReport(
-            lang=lang,
-            target=target,
-            target_kind="next_step",
-            current=outcome.next_step,
-            reached=reached,
-            obstacles=obstacles,
-        )
-    if target not in VERDICT_RANK:
+        kind, current = "next_step", outcome.next_step
+        reached = STEPS.index(current) >= STEPS.index(target)
+        obstacles = [
+            analyser.step(s) for s in STEPS[: STEPS.index(target)] if s not in outcome.steps_done
+        ]
+    elif target in VERDICT_RANK:
+        kind, current = "verdict", outcome.verdict
+        reached = VERDICT_RANK[current] >= VERDICT_RANK[target]
+        obstacles = [] if reached else verdict_obstacles(analyser, target)
+    else:
         raise ValueError(
             f"target '{target}' is neither a verdict nor a step; allowed: "
             f"{', '.join([*TARGET_VERDICTS, *STEPS])}"
         )
-    reached = VERDICT_RANK[outcome.verdict] >= VERDICT_RANK[target]
     return WhyNotReport(
         lang=lang,
         target=target,
-        target_kind="verdict",
-        current=outcome.verdict,
+        target_kind=kind,
+        current=current,
         reached=reached,
-        obstacles=[] if reached else verdict_obstacles(analyser, target),
+        obstacles=[] if reached else obstacles,
     )
