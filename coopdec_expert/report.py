@@ -64,7 +64,9 @@ def render_explanation(report, kb: KnowledgeBase, kind: str, fmt: str = "text", 
         "step_name": {s: kb.steps[s].name.get(lang) for s in kb.steps},
         "flag_text": {f: kb.flags[f].text.get(lang) for f in kb.flags},
     }
-    return _environment().get_template(f"{kind}.j2").render({**values, **extra})
+    text = _environment().get_template(f"{kind}.j2").render({**values, **extra})
+    # The templates mark bold and ids the Markdown way; a terminal shows them plain.
+    return text if fmt == "markdown" else text.replace("**", "").replace("`", "")
 
 
 def render(assessment: Assessment, profile: Profile, kb: KnowledgeBase, fmt: str = "text") -> str:
