@@ -1,0 +1,50 @@
+"""coopdec-expert, the app: `uv run coopdec ui` or `uv run streamlit run ui/app.py`.
+
+Navigation is one list of pages (PAGES): a page is appended by adding one entry.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from coopdec_expert.i18n import t  # noqa: E402
+from ui import state  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+# (page script relative to ui/, catalogue key of the title, icon, url path). Append a page here.
+PAGES = [
+    ("page_scripts/assess.py", "ui.page.assess", ":material/checklist:", "evaluer"),
+    ("page_scripts/result.py", "ui.page.result", ":material/verified:", "resultat"),
+    ("page_scripts/why.py", "ui.page.why", ":material/help:", "pourquoi"),
+    ("page_scripts/knowledge.py", "ui.page.knowledge", ":material/menu_book:", "base"),
+    ("page_scripts/workshop.py", "ui.page.workshop", ":material/groups:", "atelier"),
+]
+
+
+def _switch_language() -> None:
+    st.session_state[state.LANG] = "en" if st.session_state["coopdec.lang_toggle"] else "fr"
+
+
+def main() -> None:
+    st.set_page_config(page_title="coopdec-expert", page_icon=":handshake:", layout="wide")
+    state.init()
+    st.session_state["coopdec.lang_toggle"] = state.lang() == "en"
+    with st.sidebar:
+        st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
+        st.caption(state.tr("app.tagline"))
+    pages = [
+        st.Page(HERE / script, title=t(state.lang(), key), icon=icon, url_path=url)
+        for script, key, icon, url in PAGES
+    ]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,86 @@
+"""Profiles in and out of the app: uploads checked like `load_profile` checks files, the YAML of
+`coopdec interview`, the shipped examples, the Markdown and PDF reports."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from coopdec_expert.assessment import Assessment
+from coopdec_expert.interview import save_profile
+from coopdec_expert.knowledge.loader import KnowledgeBase
+from coopdec_expert.pdf import markdown_to_pdf
+from coopdec_expert.profile import (
+    MAX_PROFILE_BYTES,
+    Profile,
+    ProfileError,
+    load_profile,
+    parse_profile_text,
+    validate_profile,
+)
+from coopdec_expert.report import render
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
+    """Validate uploaded bytes into a Profile; raise ProfileError naming the problem (size, file
+    type, encoding, syntax, field, question, option) exactly as the CLI does for a file."""
+    suffix = Path(name).suffix.lower()
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], name)
+    if suffix not in SUFFIXES:
+        raise ProfileError(
+            [f"file type '{suffix}' not supported; allowed: .yaml, .yml, .json"], name
+        )
+    if b"\x00" in data:
+        raise ProfileError(["not a UTF-8 text file"], name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProfileError(["not a UTF-8 text file"], name) from None
+    return validate_profile(parse_profile_text(text, name, suffix), kb, name)
+
+
+def profile_yaml(profile: Profile) -> str:
+    """The profile as `coopdec interview` saves it (same function, through a temporary file)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "profile.yaml"
+        save_profile(profile, path)
+        return path.read_text(encoding="utf-8")
+
+
+def examples() -> list[str]:
+    """File names of the shipped example profiles."""
+    return sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.suffix in SUFFIXES)
+
+
+def load_example(name: str, kb: KnowledgeBase) -> Profile:
+    if name not in examples():
+        raise ProfileError(["not a shipped example"], name)
+    return load_profile(EXAMPLES_DIR / name, kb)
+
+
+def example_titles(kb: KnowledgeBase) -> dict[str, str]:
+    """File name -> "title (file name)" of every shipped example."""
+    titles = {}
+    for name in examples():
+        title = load_example(name, kb).title
+        titles[name] = f"{title} ({name})" if title else name
+    return titles
+
+
+def report_markdown(assessment: Assessment, profile: Profile, kb: KnowledgeBase) -> str:
+    return render(assessment, profile, kb, "markdown")
+
+
+def report_pdf(assessment: Assessment, profile: Profile, kb: KnowledgeBase) -> bytes:
+    title = profile.title or profile.id or "coopdec-expert"
+    return markdown_to_pdf(report_markdown(assessment, profile, kb), title)
+
+
+def file_stem(profile: Profile) -> str:
+    """A safe file name stem for downloads."""
+    raw = profile.id or "profil"
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw)[:60] or "profil"

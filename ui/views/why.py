@@ -1,0 +1,212 @@
+"""Pourquoi ? / Why?: the why-chain of any item, why not a target, what-if (without touching
+the saved answers) and the fewest changes to the next level."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coopdec_expert.explain.path import paths_to_next_level
+from coopdec_expert.explain.whatif import what_if
+from coopdec_expert.explain.whynot import TARGET_VERDICTS, why_not
+from coopdec_expert.i18n import t
+from coopdec_expert.knowledge.models import STEPS, UNKNOWN
+
+from .. import state
+from ..state import tr
+from ..widgets import path_list, quote, rule_links
+from .result import why_report
+
+WHATIF = "coopdec.whatif"  # {question: option}: the what-if changes, apart from the answers
+
+
+def _why_panel() -> None:
+    st.subheader(tr("why.why_title"))
+    report = why_report()
+    labels = [f"{t(state.lang(), f'explain.kind.{i.kind}')} — {i.text}" for i in report.items]
+    chosen = st.selectbox(
+        tr("why.item"),
+        range(len(labels)),
+        format_func=labels.__getitem__,
+        key=f"coopdec.why_item.{state.lang()}",
+    )
+    item = report.items[chosen]
+    for note in item.notes:
+        st.markdown(f"- {note}")
+    st.markdown(f"**{t(state.lang(), 'explain.chain')}**")
+    rule_links(item.chain)
+
+
+def _target_labels(lang: str) -> dict[str, str]:
+    kb = state.assessor().kb
+    labels = {
+        v: t(lang, "ui.why.target_verdict", verdict=t(lang, f"verdict.{v}"))
+        for v in TARGET_VERDICTS
+    }
+    for step in STEPS[1:]:
+        labels[step] = t(lang, "ui.why.target_step", step=kb.steps[step].name.get(lang))
+    return labels
+
+
+def _requirement_line(requirement) -> str:
+    needed = " / ".join(requirement.needed_labels)
+    context = "" if requirement.actionable else f" ({t(state.lang(), 'explain.context')})"
+    return (
+        tr(
+            "why.requirement",
+            question=requirement.question_text,
+            now=requirement.current_label,
+            needed=needed,
+        )
+        + context
+    )
+
+
+def _why_not_panel() -> None:
+    st.subheader(tr("why.whynot_title"))
+    labels = _target_labels(state.lang())
+    target = st.selectbox(
+        tr("why.target"),
+        list(labels),
+        format_func=labels.__getitem__,
+        key=f"coopdec.target.{state.lang()}",
+    )
+    report = why_not(state.assessor(), state.answers(), target, state.lang())
+    if report.reached:
+        st.success(t(state.lang(), "explain.reached"))
+        return
+    for obstacle in report.obstacles:
+        st.markdown(f"**{obstacle.text}**")
+        for rule in obstacle.rules:
+            must = t(state.lang(), f"explain.must.{rule.must}")
+            with st.expander(f"{rule.because} — {must}"):
+                st.caption(
+                    t(state.lang(), "explain.any_of" if rule.any_of else "explain.all_of")
+                    + f" · `{rule.rule}`"
+                )
+                for requirement in rule.requirements:
+                    st.markdown(f"- {_requirement_line(requirement)}")
+                quote(rule.source.section, rule.source.quote)
+        for requirement in obstacle.questions:
+            st.markdown(f"- {_requirement_line(requirement)}")
+
+
+def _on_whatif(question_id: str, widget_key: str) -> None:
+    changes = dict(st.session_state.get(WHATIF, {}))
+    changes[question_id] = st.session_state[widget_key]
+    st.session_state[WHATIF] = changes
+
+
+def _on_whatif_questions(chooser: str) -> None:
+    chosen = st.session_state.get(chooser) or []
+    changes = st.session_state.get(WHATIF, {})
+    answers = state.answers()
+    st.session_state[WHATIF] = {q: changes.get(q, answers.get(q, UNKNOWN)) for q in chosen}
+
+
+def _what_if_panel() -> None:
+    kb = state.assessor().kb
+    lang = state.lang()
+    answers = state.answers()
+    st.subheader(tr("why.whatif_title"))
+    st.caption(tr("why.whatif_intro"))
+    changes = {
+        q: o for q, o in st.session_state.setdefault(WHATIF, {}).items() if q in kb.questions
+    }
+    chooser = f"coopdec.whatif_questions.{lang}"
+    st.session_state[chooser] = list(changes)
+    st.multiselect(
+        tr("why.whatif_questions"),
+        list(kb.questions),
+        format_func=lambda q: kb.questions[q].text.get(lang),
+        key=chooser,
+        on_change=_on_whatif_questions,
+        args=(chooser,),
+    )
+    for question_id in st.session_state[chooser]:
+        question = kb.questions[question_id]
+        options = question.option_ids() + [UNKNOWN]
+        labels = {o.id: o.label.get(lang) for o in question.options}
+        labels[UNKNOWN] = t(lang, "option.unknown")
+        current = changes.get(question_id, answers.get(question_id, UNKNOWN))
+        key = f"coopdec.whatif.{lang}.{question_id}"
+        st.session_state[key] = current
+        st.selectbox(
+            question.text.get(lang),
+            options,
+            format_func=labels.__getitem__,
+            key=key,
+            on_change=_on_whatif,
+            args=(question_id, key),
+        )
+        changes.setdefault(question_id, current)
+    if not changes:
+        return
+    report = state.memo(
+        "whatif",
+        (state.answers_key(answers), frozenset(changes.items()), lang),
+        lambda: what_if(state.assessor(), state.profile(), changes, lang),
+    )
+    if report.empty:
+        st.info(t(lang, "explain.nothing_moves"))
+        return
+    before, after = report.verdict
+    st.markdown(
+        tr(
+            "why.whatif_verdict",
+            before=t(lang, f"verdict.{before}"),
+            after=t(lang, f"verdict.{after}"),
+        )
+    )
+    step_before, step_after = report.next_step
+    st.markdown(
+        tr(
+            "why.whatif_step",
+            before=kb.steps[step_before].name.get(lang),
+            after=kb.steps[step_after].name.get(lang),
+        )
+    )
+    for score in report.scores:
+        st.markdown(f"- {score.name}: {score.before} → {score.after}")
+    for flag in report.flags_added:
+        st.markdown(f"- ➕ {t(lang, 'explain.flag_added')}: {kb.flags[flag].text.get(lang)}")
+    for flag in report.flags_removed:
+        st.markdown(f"- ➖ {t(lang, 'explain.flag_removed')}: {kb.flags[flag].text.get(lang)}")
+    for rec in report.recommendations_added:
+        st.markdown(
+            f"- ➕ {t(lang, 'explain.rec_added')}: {kb.recommendations[rec].text.get(lang)}"
+        )
+    for rec in report.recommendations_removed:
+        st.markdown(
+            f"- ➖ {t(lang, 'explain.rec_removed')}: {kb.recommendations[rec].text.get(lang)}"
+        )
+
+
+def paths_panel() -> None:
+    lang = state.lang()
+    answers = state.answers()
+    st.subheader(tr("why.path_title"))
+    report = state.memo(
+        "path",
+        (state.answers_key(answers), lang),
+        lambda: paths_to_next_level(state.assessor(), answers, lang),
+    )
+    path_list(report, limit=5)
+    if report.blocked_by_context:
+        st.markdown(f"**{t(lang, 'explain.blocked')}**")
+        for requirement in report.blocked_by_context:
+            st.markdown(f"- {_requirement_line(requirement)}")
+
+
+def render() -> None:
+    st.title(tr("why.title"))
+    tabs = st.tabs(
+        [tr("why.why_title"), tr("why.whynot_title"), tr("why.whatif_title"), tr("why.path_title")]
+    )
+    with tabs[0]:
+        _why_panel()
+    with tabs[1]:
+        _why_not_panel()
+    with tabs[2]:
+        _what_if_panel()
+    with tabs[3]:
+        paths_panel()
