@@ -331,6 +331,36 @@ def lint(rules: RulesOption = None, lang: LangOption = Lang.fr) -> None:
     )
 
 
+from .screening.commands import register as _register_screening  # noqa: E402
+
+_register_screening(app)
+
+
+@app.command()
+def ui(
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Port of the app (default 8501)."),
+    ] = None,
+) -> None:
+    """Start the app (Streamlit): guided check, results, explanations, workshop."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    script = root / "ui" / "app.py"
+    if not script.is_file():
+        _fail(f"the app is not found at {script}; run from a clone of the project")
+    command = [sys.executable, "-m", "streamlit", "run", str(script)]
+    if port is not None:
+        command += ["--server.port", str(port)]
+    process = subprocess.Popen(command, cwd=root)  # cwd: reads .streamlit/config.toml
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too: let it stop
+        code = process.wait()
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console-script entry: a broken engine dependency is one line with its fix, not a trace."""
     try:

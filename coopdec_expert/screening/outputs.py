@@ -1,0 +1,259 @@
+"""What a screening leaves in --out: results (CSV, XLSX), rejected rows, per-request reports, a
+summary with charts.
+
+Everything the user typed is treated as hostile: spreadsheet cells that would start a formula
+are neutralised (OWASP "CSV injection"), Markdown goes through `report.markdown_escape`, report
+file names are sanitised. Results are written row by row (openpyxl write-only mode), so memory
+does not grow with the number of requests.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..i18n import t
+from ..report import markdown_escape, plain
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+RECOMMENDATIONS_SHOWN = 3
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+
+
+def neutralise(value: object) -> object:
+    """A spreadsheet-inert cell: text starting with = + - @ (or tab/CR) gets a leading
+    apostrophe, so Excel and LibreOffice show it instead of evaluating it; control characters
+    (which also break XLSX files) are removed. Numbers pass unchanged."""
+    if value is None or isinstance(value, int | float):
+        return value
+    text = plain(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def safe_name(identifier: str, taken: set[str]) -> str:
+    """A portable file name for a partnership id: ASCII letters, digits, `._-`; a short hash
+    is added whenever the id had to be changed, or collides with a name already used."""
+    ascii_text = unicodedata.normalize("NFKD", identifier).encode("ascii", "ignore").decode()
+    base = _UNSAFE_NAME.sub("_", ascii_text).strip("._-")[:80] or "request"
+    name = base
+    digest = hashlib.sha256(identifier.encode()).hexdigest()[:8]
+    if base != identifier or base.lower() in _RESERVED or base.lower() in taken:
+        name = f"{base}-{digest}"
+    counter = 1
+    while name.lower() in taken:
+        counter += 1
+        name = f"{base}-{digest}-{counter}"
+    taken.add(name.lower())
+    return name
+
+
+def result_columns(areas: list[str]) -> list[str]:
+    """Stable column ids of results.csv / results.xlsx (labels are translated, not ids)."""
+    columns = [
+        "id",
+        "north_name",
+        "north_country",
+        "south_name",
+        "south_country",
+        "verdict",
+        "verdict_label",
+        "next_step",
+        "next_step_label",
+    ]
+    columns += [f"score.{area}" for area in areas]
+    columns += ["flags"]
+    for index in range(1, RECOMMENDATIONS_SHOWN + 1):
+        columns += [f"recommendation_{index}_id", f"recommendation_{index}_text"]
+    return [*columns, "rules_version"]
+
+
+ERROR_COLUMNS = ["row", "column", "value", "problem", "allowed"]
+
+
+class TableWriter:
+    """One CSV and, optionally, one XLSX with the same rows, written as they come."""
+
+    def __init__(self, stem: Path, columns: list[str], lang: str, xlsx: bool = True):
+        # French Excel opens `;`-separated UTF-8 with BOM correctly; English Excel wants `,`.
+        self._csv_file = stem.with_suffix(".csv").open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._csv_file, delimiter=";" if lang == "fr" else ",")
+        self._csv.writerow(columns)
+        self._xlsx_path = stem.with_suffix(".xlsx") if xlsx else None
+        self._workbook = None
+        if self._xlsx_path is not None:
+            import openpyxl
+
+            self._workbook = openpyxl.Workbook(write_only=True)
+            self._sheet = self._workbook.create_sheet(stem.name)
+            self._sheet.append(columns)
+
+    def write(self, values: list[Any]) -> None:
+        cells = [neutralise(v) for v in values]
+        self._csv.writerow(["" if c is None else c for c in cells])
+        if self._workbook is not None:
+            self._sheet.append(cells)
+
+    def close(self) -> None:
+        self._csv_file.close()
+        if self._workbook is not None:
+            self._workbook.save(self._xlsx_path)
+            self._workbook.close()
+            self._workbook = None
+
+
+def result_values(summary: dict[str, Any], areas: list[str]) -> list[Any]:
+    """The row of results.* for one request, from the worker's compact summary."""
+    values = [
+        summary["id"],
+        summary["north_name"],
+        summary["north_country"],
+        summary["south_name"],
+        summary["south_country"],
+        summary["verdict"],
+        summary["verdict_label"],
+        summary["next_step"],
+        summary["next_step_label"],
+    ]
+    values += [summary["scores"].get(area) for area in areas]
+    values.append(", ".join(summary["flags"]))
+    recommendations = summary["recommendations"][:RECOMMENDATIONS_SHOWN]
+    for index in range(RECOMMENDATIONS_SHOWN):
+        rec = recommendations[index] if index < len(recommendations) else ("", "")
+        values += [rec[0], rec[1]]
+    return [*values, summary["rules_version"]]
+
+
+def problem_values(problem) -> list[Any]:
+    return [problem.row, problem.column, problem.value, problem.problem, ", ".join(problem.allowed)]
+
+
+@dataclass
+class SummaryCounts:
+    """Distributions over the assessed requests, for summary.md and the charts."""
+
+    assessed: int = 0
+    rejected_rows: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    next_steps: Counter = field(default_factory=Counter)
+    south_countries: Counter = field(default_factory=Counter)
+    north_countries: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)
+
+    def add(self, summary: dict[str, Any]) -> None:
+        self.assessed += 1
+        self.verdicts[summary["verdict"]] += 1
+        self.next_steps[summary["next_step"]] += 1
+        self.south_countries[summary["south_country"] or "—"] += 1
+        self.north_countries[summary["north_country"] or "—"] += 1
+        self.flags.update(summary["flags"])
+
+
+TOP_FLAGS = 10
+
+
+def _distributions(counts: SummaryCounts, kb, lang: str) -> list[tuple[str, str, list]]:
+    """(chart file stem, title, [(label, count)]) for each distribution of the summary."""
+    verdicts = [(t(lang, f"verdict.{v}"), counts.verdicts[v]) for v in counts.verdicts]
+    steps = [
+        (kb.steps[s].name.get(lang), counts.next_steps[s]) for s in kb.steps if counts.next_steps[s]
+    ]
+    return [
+        ("verdicts", t(lang, "screen.summary.by_verdict"), verdicts),
+        ("next_steps", t(lang, "screen.summary.by_next_step"), steps),
+        (
+            "south_countries",
+            t(lang, "screen.summary.by_south_country"),
+            counts.south_countries.most_common(),
+        ),
+        (
+            "north_countries",
+            t(lang, "screen.summary.by_north_country"),
+            counts.north_countries.most_common(),
+        ),
+        ("flags", t(lang, "screen.summary.top_flags"), counts.flags.most_common(TOP_FLAGS)),
+    ]
+
+
+def write_charts(out: Path, counts: SummaryCounts, kb, lang: str) -> list[Path]:
+    """A horizontal bar chart per distribution, as PNG and SVG in out/charts/."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    charts = out / "charts"
+    charts.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, title, items in _distributions(counts, kb, lang):
+        if not items:
+            continue
+        labels = [plain(label)[:50] for label, _ in items][::-1]
+        values = [count for _, count in items][::-1]
+        figure, axes = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
+        axes.barh(labels, values, color="#2f6f9f")
+        axes.set_title(title)
+        axes.bar_label(axes.containers[0])
+        axes.margins(x=0.12)
+        figure.tight_layout()
+        for suffix in ("png", "svg"):
+            path = charts / f"{stem}.{suffix}"
+            figure.savefig(path, dpi=110)
+            written.append(path)
+        plt.close(figure)
+    return written
+
+
+def summary_markdown(counts: SummaryCounts, kb, lang: str, source: str, images: dict) -> str:
+    """summary.md: counts per verdict, next step, country and the most frequent flags.
+
+    `images` maps a chart stem to what to embed: a Markdown image (summary.md) or a raw HTML
+    <img> with a width in points (the PDF, whose layout engine needs one)."""
+    lines = [f"# {t(lang, 'screen.summary.title')}", ""]
+    lines.append(f"**{t(lang, 'screen.summary.source')}**: {markdown_escape(source)}  ")
+    lines.append(f"**{t(lang, 'screen.summary.assessed')}**: {counts.assessed}  ")
+    lines.append(f"**{t(lang, 'screen.summary.rejected')}**: {counts.rejected_rows}")
+    for stem, title, items in _distributions(counts, kb, lang):
+        lines += ["", f"## {title}", ""]
+        if not items:
+            lines.append(t(lang, "report.none"))
+            continue
+        lines += [f"| | {t(lang, 'screen.summary.count')} |", "|---|---|"]
+        for label, count in items:
+            shown = markdown_escape(label)
+            if stem == "flags":
+                shown = f"{markdown_escape(kb.flags[label].text.get(lang))} (`{label}`)"
+            lines.append(f"| {shown} | {count} |")
+        if stem in images:
+            lines += ["", images[stem]]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(out: Path, counts: SummaryCounts, kb, lang: str, source: str) -> None:
+    """summary.md, summary.pdf and the charts they show."""
+    from ..pdf import markdown_to_pdf
+
+    charts = write_charts(out, counts, kb, lang)
+    stems = sorted({p.stem for p in charts})
+    md_images = {s: f"![{s}](charts/{s}.png)" for s in stems}
+    pdf_images = {
+        s: f'<img src="{(out / "charts" / f"{s}.png").resolve()}" width="430">' for s in stems
+    }
+    (out / "summary.md").write_text(
+        summary_markdown(counts, kb, lang, source, md_images), encoding="utf-8"
+    )
+    pdf_text = summary_markdown(counts, kb, lang, source, pdf_images)
+    (out / "summary.pdf").write_bytes(markdown_to_pdf(pdf_text, t(lang, "screen.summary.title")))

@@ -1,0 +1,399 @@
+"""The batch: rows of a table → assessments (in a process pool) → results, reports, register.
+
+Rows are streamed in chunks with a bounded number of chunks in flight, so memory stays flat
+whatever the number of rows; results come back in file order. Each worker process builds one
+Assessor at start (the engine is not shared across processes) and writes the per-request
+reports itself, so the costly PDF layout runs in parallel too. The register is written by the
+main process only, one transaction per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import make_url
+
+from ..assessment import Assessment
+from ..knowledge.loader import KnowledgeBase
+from ..profile import Profile
+from .outputs import (
+    ERROR_COLUMNS,
+    SummaryCounts,
+    TableWriter,
+    problem_values,
+    result_columns,
+    result_values,
+    safe_name,
+    write_summary,
+)
+from .store import HistoryEntry, NewRecord, Store, profile_hash
+from .store import store_url as store_url_of
+from .table import RequestTable, RowProblem
+
+Progress = Callable[[int, int | None], None]
+
+
+class ScreenOptions(BaseModel):
+    """How to run a batch (validated, as it comes from the CLI or the app)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Literal["fr", "en"] = "fr"
+    out_dir: Path | None = None
+    reports: bool = True
+    pdf: bool = True  # with reports: the PDF too (~1 s each for a full report; Markdown ~20 ms)
+    workers: int = Field(default=1, ge=1, le=64)
+    chunk_size: int = Field(default=20, ge=1, le=10_000)
+    rules_dir: Path | None = None
+    store_url: str | None = None
+    keep_results: bool = False
+
+
+@dataclass
+class ScreenResult:
+    """What a batch did. `results` holds the compact per-request summaries (see `summarise`)
+    only when `keep_results` was asked (the app); the CLI streams them to files instead."""
+
+    source: str
+    assessed: int = 0
+    stored: int = 0
+    rejected: list[RowProblem] = field(default_factory=list)
+    rejected_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+    counts: SummaryCounts = field(default_factory=SummaryCounts)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    out_dir: Path | None = None
+    charts: list[Path] = field(default_factory=list)
+
+
+# --- the worker side -----------------------------------------------------------------
+
+
+def summarise(profile: Profile, assessment: Assessment) -> dict[str, Any]:
+    """The compact view of one result: one row of results.csv, one bar of the charts."""
+    return {
+        "id": profile.id or "",
+        "north_name": profile.north.name if profile.north else "",
+        "north_country": profile.north.country if profile.north else "",
+        "south_name": profile.south.name if profile.south else "",
+        "south_country": profile.south.country if profile.south else "",
+        "verdict": assessment.readiness.verdict,
+        "verdict_label": assessment.readiness.verdict_label,
+        "next_step": assessment.readiness.next_step,
+        "next_step_label": assessment.readiness.next_step_label,
+        "scores": {s.area: (s.score if s.assessed else None) for s in assessment.scores},
+        "flags": [f.id for f in assessment.flags],  # already highest severity first
+        "recommendations": [(r.id, r.text) for r in assessment.recommendations[:3]],
+        "rules_version": assessment.rules_version,
+    }
+
+
+class Worker:
+    """One assessor and what to do with each result; lives in a pool process or inline."""
+
+    def __init__(
+        self, rules_dir: Path | None, lang: str, reports_dir: Path | None, pdf: bool = True
+    ):
+        from ..engine.assess import Assessor, default_assessor
+        from ..knowledge.lint import load_checked
+
+        self.assessor = Assessor(load_checked(rules_dir)) if rules_dir else default_assessor()
+        self.kb = self.assessor.kb
+        self.lang = lang
+        self.reports_dir = reports_dir
+        self.pdf = pdf
+
+    def assess_chunk(self, items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
+        """(profile data, report file stem) → (profile JSON, result JSON, summary) each."""
+        done = []
+        for data, report_name in items:
+            profile = Profile.model_validate(data)
+            assessment = self.assessor.assess(profile, self.lang)
+            if report_name and self.reports_dir is not None:
+                self._write_report(profile, assessment, report_name)
+            summary = summarise(profile, assessment)
+            summary["profile_hash"] = profile_hash(profile)
+            done.append((profile.model_dump_json(), assessment.model_dump_json(), summary))
+        return done
+
+    def _write_report(self, profile: Profile, assessment: Assessment, name: str) -> None:
+        from ..pdf import markdown_to_pdf
+        from ..report import render
+
+        text = render(assessment, profile, self.kb, "markdown")
+        (self.reports_dir / f"{name}.md").write_text(text, encoding="utf-8")
+        if not self.pdf:
+            return
+        title = profile.title or profile.id or name
+        (self.reports_dir / f"{name}.pdf").write_bytes(markdown_to_pdf(text, title))
+
+
+_WORKER: Worker | None = None
+
+
+def _init_worker(rules_dir: Path | None, lang: str, reports_dir: Path | None, pdf: bool) -> None:
+    global _WORKER
+    _WORKER = Worker(rules_dir, lang, reports_dir, pdf)
+
+
+def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
+    assert _WORKER is not None, "pool initializer did not run"
+    return _WORKER.assess_chunk(items)
+
+
+def pipeline(
+    chunks: Iterable[list[tuple[dict, str | None]]],
+    options: ScreenOptions,
+    reports_dir: Path | None,
+) -> Iterator[list[tuple[str, str, dict]]]:
+    """Assess chunks in order, in `options.workers` processes with at most two chunks per
+    worker in flight (so a 10-million-row file does not queue 10 million profiles)."""
+    if options.workers <= 1:
+        worker = Worker(options.rules_dir, options.lang, reports_dir, options.pdf)
+        for chunk in chunks:
+            yield worker.assess_chunk(chunk)
+        return
+    # spawn, not fork: the parent may run threads (progress bar, database driver).
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=options.workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(options.rules_dir, options.lang, reports_dir, options.pdf),
+    )
+    in_flight: deque[Future] = deque()
+    try:
+        for chunk in chunks:
+            in_flight.append(pool.submit(_assess_in_worker, chunk))
+            if len(in_flight) >= 2 * options.workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- the batch -----------------------------------------------------------------------
+
+
+def screen_requests(
+    table: RequestTable,
+    kb: KnowledgeBase,
+    options: ScreenOptions,
+    progress: Progress | None = None,
+) -> ScreenResult:
+    """Screen every row of an opened table; write the outputs in options.out_dir (if any)
+    and the records in the store (if a URL is given)."""
+    result = ScreenResult(source=table.filename, out_dir=options.out_dir)
+    result.warnings = table.warnings()
+    areas = list(kb.areas)
+    out = options.out_dir
+    store = Store(options.store_url) if options.store_url else None  # fails before any output
+    reports_dir = None
+    results_writer = errors_writer = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        results_writer = TableWriter(out / "results", result_columns(areas), options.lang)
+        errors_writer = TableWriter(out / "errors", ERROR_COLUMNS, options.lang, xlsx=False)
+        if options.reports:
+            reports_dir = out / "reports"
+            reports_dir.mkdir(exist_ok=True)
+    taken: set[str] = set()
+    source_name = Path(table.filename).name
+
+    def chunks() -> Iterator[list[tuple[dict, str | None]]]:
+        chunk: list[tuple[dict, str | None]] = []
+        for row in table.rows():
+            if row.profile is None:
+                result.rejected_rows += 1
+                if options.keep_results:  # the CLI streams them to errors.csv only
+                    result.rejected.extend(row.problems)
+                if errors_writer is not None:
+                    for problem in row.problems:
+                        errors_writer.write(problem_values(problem))
+                continue
+            name = safe_name(row.profile.id or "", taken) if reports_dir else None
+            chunk.append((row.profile.model_dump(mode="json"), name))
+            if len(chunk) >= options.chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    try:
+        for done in pipeline(chunks(), options, reports_dir):
+            records = []
+            for profile_json, result_json, summary in done:
+                result.assessed += 1
+                result.counts.add(summary)
+                if results_writer is not None:
+                    results_writer.write(result_values(summary, areas))
+                if options.keep_results:
+                    result.results.append(summary)
+                records.append(
+                    NewRecord(
+                        partnership_id=summary["id"],
+                        profile_hash=summary["profile_hash"],
+                        rules_version=summary["rules_version"],
+                        source_file=source_name,
+                        lang=options.lang,
+                        verdict=summary["verdict"],
+                        next_step=summary["next_step"],
+                        profile_json=profile_json,
+                        result_json=result_json,
+                    )
+                )
+            if store is not None:
+                result.stored += store.save(records)
+            if progress is not None:
+                progress(result.assessed + result.rejected_rows, table.estimated_rows)
+    finally:
+        for writer in (results_writer, errors_writer):
+            if writer is not None:
+                writer.close()
+        if store is not None:
+            store.close()
+    result.counts.rejected_rows = result.rejected_rows
+    if out is not None:
+        write_summary(out, result.counts, kb, options.lang, source_name)
+        result.charts = sorted((out / "charts").glob("*.*"))
+    return result
+
+
+def screen_table(
+    file_bytes: bytes,
+    filename: str,
+    lang: str = "fr",
+    store_url: str | None = None,
+    out_dir: Path | None = None,
+    reports: bool = False,
+    rules_dir: Path | None = None,
+    workers: int = 1,
+) -> ScreenResult:
+    """For the app: screen an uploaded table (CSV, XLSX or JSON bytes).
+
+    Returns accepted results (`results`, one summary dict per request, in file order),
+    rejected rows (`rejected`, one RowProblem per problem), warnings (unknown columns),
+    summary counts (`counts`) and the chart files (`charts`, PNG and SVG). Outputs go to
+    `out_dir` (a new temporary folder when None, so results.xlsx and summary.pdf can be
+    offered for download); records go to the store when `store_url` is given. Raises
+    `TableError` (one message) when the file is not a table of requests."""
+    from ..engine.assess import default_assessor
+    from ..knowledge.lint import load_checked
+
+    kb = load_checked(rules_dir) if rules_dir else default_assessor().kb
+    options = ScreenOptions(
+        lang=lang,
+        out_dir=out_dir or Path(tempfile.mkdtemp(prefix="coopdec-screen-")),
+        reports=reports,
+        workers=workers,
+        rules_dir=rules_dir,
+        store_url=store_url,
+        keep_results=True,
+    )
+    with RequestTable(file_bytes, filename, kb, lang) as table:
+        return screen_requests(table, kb, options)
+
+
+def history(store_url: str | None, partnership_id: str) -> list[HistoryEntry]:
+    """For the app and `coopdec history`: the assessments of one partnership, oldest first
+    (store_url None = $COOPDEC_STORE or ./coopdec.sqlite)."""
+    url = store_url_of(store_url)
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if database and database != ":memory:" and not Path(database).exists():
+        return []  # reading must not create an empty register
+    store = Store(url)
+    try:
+        return store.history(partnership_id)
+    finally:
+        store.close()
+
+
+class Change(BaseModel):
+    """A partnership re-assessed under new rules: what it said before and what it says now."""
+
+    partnership_id: str
+    verdict_before: str
+    verdict_after: str
+    next_step_before: str
+    next_step_after: str
+    rules_before: str
+    rules_after: str
+
+    @property
+    def changed(self) -> bool:
+        return (self.verdict_before, self.next_step_before) != (
+            self.verdict_after,
+            self.next_step_after,
+        )
+
+
+def rescreen(
+    store_url: str | None,
+    kb: KnowledgeBase,
+    options: ScreenOptions,
+    progress: Progress | None = None,
+) -> list[Change]:
+    """Re-assess the latest profile of each partnership whose rules_version is not the
+    current one, store the new assessments and say what changed."""
+    store = Store(store_url)
+    changes: list[Change] = []
+    pending: deque[list] = deque()  # the stored records of the chunks in flight
+    try:
+        stale_ids = store.stale_ids(kb.version)
+
+        def chunks() -> Iterator[list[tuple[dict, str | None]]]:
+            for start in range(0, len(stale_ids), options.chunk_size):
+                batch = store.records(stale_ids[start : start + options.chunk_size])
+                pending.append(batch)
+                yield [(json.loads(r.profile_json), None) for r in batch]
+
+        for done in pipeline(chunks(), options, None):
+            records = []
+            for before, (profile_json, result_json, summary) in zip(
+                pending.popleft(), done, strict=True
+            ):
+                changes.append(
+                    Change(
+                        partnership_id=before.partnership_id,
+                        verdict_before=before.verdict,
+                        verdict_after=summary["verdict"],
+                        next_step_before=before.next_step,
+                        next_step_after=summary["next_step"],
+                        rules_before=before.rules_version,
+                        rules_after=summary["rules_version"],
+                    )
+                )
+                records.append(
+                    NewRecord(
+                        partnership_id=before.partnership_id,
+                        profile_hash=summary["profile_hash"],
+                        rules_version=summary["rules_version"],
+                        source_file=f"rescreen ({before.source_file})"[:500],
+                        lang=options.lang,
+                        verdict=summary["verdict"],
+                        next_step=summary["next_step"],
+                        profile_json=profile_json,
+                        result_json=result_json,
+                    )
+                )
+            store.save(records)
+            if progress is not None:
+                progress(len(changes), len(stale_ids))
+    finally:
+        store.close()
+    return changes
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)

@@ -1,0 +1,197 @@
+"""The screening register: idempotent re-runs, no partial record after kill -9, history in time
+order, and rescreen after a change of rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import yaml
+from typer.testing import CliRunner
+
+from coopdec_expert.assessment import Assessment
+from coopdec_expert.cli import app
+from coopdec_expert.knowledge.loader import DEFAULT_RULES_DIR
+
+from .conftest import ROOT
+from .test_screening import HEADER, example_profiles, write_csv
+
+runner = CliRunner()
+
+
+def _records(path) -> list[tuple]:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        return connection.execute(
+            "select partnership_id, profile_hash, rules_version, verdict, next_step, "
+            "result_json, profile_json from screening_assessments order by id"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def _count(path) -> int:
+    if not path.exists():
+        return 0
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        return connection.execute("select count(*) from screening_assessments").fetchone()[0]
+    except sqlite3.OperationalError:  # table not created yet
+        return 0
+    finally:
+        connection.close()
+
+
+def _screen(*args: str):
+    return runner.invoke(app, ["screen", *args, "--workers", "1", "--no-reports"])
+
+
+def test_rerunning_a_file_is_idempotent(tmp_path):
+    data = tmp_path / "requests.json"
+    data.write_text(json.dumps(example_profiles()[:6]), encoding="utf-8")
+    store = tmp_path / "register.sqlite"
+    first = _screen(str(data), "--out", str(tmp_path / "a"), "--store", str(store))
+    assert first.exit_code == 0, first.stderr
+    again = _screen(str(data), "--out", str(tmp_path / "b"), "--store", str(store))
+    assert again.exit_code == 0, again.stderr
+    assert "0 nouvelle" in again.stdout
+    records = _records(store)
+    assert len(records) == 6
+    assert len({r[:3] for r in records}) == 6
+
+
+def test_history_orders_assessments_by_time(tmp_path):
+    store = f"sqlite:///{tmp_path}/register.sqlite"
+    answers = ["funding_counter", "projects", "relationship"]
+    for step, answer in enumerate(answers):
+        path = write_csv(
+            tmp_path / f"round{step}.csv",
+            [HEADER, ["bf-1", "Koudougou", "Burkina Faso", answer, "stable"]],
+        )
+        assert (
+            _screen(str(path), "--out", str(tmp_path / f"o{step}"), "--store", store).exit_code == 0
+        )
+        time.sleep(0.01)
+    result = runner.invoke(app, ["history", "bf-1", "--store", store, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert [e["source_file"] for e in entries] == ["round0.csv", "round1.csv", "round2.csv"]
+    times = [e["assessed_at"] for e in entries]
+    assert times == sorted(times)
+    text = runner.invoke(app, ["history", "bf-1", "--store", store, "--lang", "en"])
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("History of partnership bf-1")
+    assert "round0.csv" in lines[3] and "round2.csv" in lines[5]
+    missing = runner.invoke(app, ["history", "nobody", "--store", store])
+    assert missing.exit_code == 1 and missing.stdout == ""
+    absent = tmp_path / "absent.sqlite"
+    assert runner.invoke(app, ["history", "bf-1", "--store", str(absent)]).exit_code == 1
+    assert not absent.exists()  # reading never creates a register
+
+
+def test_batch_killed_mid_run_leaves_whole_records_and_resumes(tmp_path):
+    """kill -9 during a batch with reports on: every stored record is complete, and re-running
+    the file completes the rest without duplicating anything."""
+    rows = [HEADER] + [
+        [
+            f"req-{i:04d}",
+            f"Commune {i}",
+            "Burkina Faso",
+            ["projects", "relationship"][i % 2],
+            ["fragile", "stable", "unknown"][i % 3],
+        ]
+        for i in range(300)
+    ]
+    source = write_csv(tmp_path / "big.csv", rows)
+    store = tmp_path / "register.sqlite"
+    command = [
+        sys.executable,
+        "-m",
+        "coopdec_expert.cli",
+        "screen",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        "--store",
+        str(store),
+        "--workers",
+        "1",
+        "--chunk-size",
+        "5",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _count(store) < 10 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    kept = _records(store)
+    assert 10 <= len(kept) < 300, "the batch must be killed mid-run"
+    assert len(kept) % 5 == 0  # whole chunks only: one transaction per chunk
+    for partnership, _, version, verdict, step, result_json, profile_json in kept:
+        result = Assessment.model_validate_json(result_json)
+        assert (result.partnership, result.rules_version) == (partnership, version)
+        assert (result.readiness.verdict, result.readiness.next_step) == (verdict, step)
+        assert json.loads(profile_json)["id"] == partnership
+    again = _screen(str(source), "--out", str(tmp_path / "out2"), "--store", str(store))
+    assert again.exit_code == 0, again.stderr
+    final = _records(store)
+    assert len(final) == 300
+    assert len({r[0] for r in final}) == 300
+    assert final[: len(kept)] == kept  # nothing committed was lost or rewritten
+
+
+def test_rescreen_after_a_rules_change_reports_what_changed(tmp_path):
+    store = f"sqlite:///{tmp_path}/register.sqlite"
+    profiles = example_profiles()
+    data = tmp_path / "requests.json"
+    data.write_text(json.dumps(profiles), encoding="utf-8")
+    assert _screen(str(data), "--out", str(tmp_path / "o"), "--store", store).exit_code == 0
+    nothing = runner.invoke(app, ["rescreen", "--store", store, "--workers", "1"])
+    assert nothing.exit_code == 0 and nothing.stdout.startswith("0 partenariat")
+
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    parameters = yaml.safe_load((rules / "parameters.yaml").read_text(encoding="utf-8"))
+    for parameter in parameters["parameters"]:
+        if parameter["id"] == "max_unknown_key_questions":
+            parameter["value"] = 60  # unknown key questions no longer block on their own
+    (rules / "parameters.yaml").write_text(
+        yaml.safe_dump(parameters, allow_unicode=True), encoding="utf-8"
+    )
+    result = runner.invoke(
+        app,
+        ["rescreen", "--store", store, "--rules", str(rules), "--workers", "1", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.stderr
+    changes = json.loads(result.stdout)
+    assert len(changes) == len(profiles)
+    changed = {c["partnership_id"]: c for c in changes if c["changed"]}
+    assert "cm-batouri-19" in changed  # only the travel-safety key question was unknown
+    assert changed["cm-batouri-19"]["verdict_before"] == "insufficient_information"
+    assert changed["cm-batouri-19"]["verdict_after"] != "insufficient_information"
+    assert all(c["verdict_before"] == "insufficient_information" for c in changed.values())
+    assert len(_records(tmp_path / "register.sqlite")) == 2 * len(profiles)
+
+    text = runner.invoke(
+        app, ["rescreen", "--store", store, "--rules", str(rules), "--lang", "en", "--workers", "1"]
+    )
+    assert text.exit_code == 0 and text.stdout.startswith("0 partnership(s) re-assessed")
+    history = runner.invoke(app, ["history", "cm-batouri-19", "--store", store, "-f", "json"])
+    versions = [e["rules_version"] for e in json.loads(history.stdout)]
+    assert len(versions) == 2 and versions[0] != versions[1]
