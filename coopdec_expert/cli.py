@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ._compat import EngineDependencyError
+from .cli_common import Lang, LangOption, RulesOption, fail, knowledge
 
 app = typer.Typer(
     add_completion=False,
@@ -21,11 +22,6 @@ app = typer.Typer(
     help="coopdec-expert: readiness checks for decentralised cooperation partnerships "
     "(coopération décentralisée), citing their source text.",
 )
-
-
-class Lang(StrEnum):
-    fr = "fr"
-    en = "en"
 
 
 class Format(StrEnum):
@@ -39,28 +35,6 @@ class ReportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     pdf = "pdf"
-
-
-LangOption = Annotated[Lang, typer.Option("--lang", "-l", help="Language of the output.")]
-RulesOption = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Knowledge base folder (default: the shipped rules/)."),
-]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _knowledge(rules: Path | None):
-    from .knowledge.lint import load_checked
-    from .knowledge.loader import KnowledgeError
-
-    try:
-        return load_checked(rules)
-    except KnowledgeError as error:
-        _fail("the knowledge base is invalid:\n" + "\n".join(error.problems))
 
 
 @app.command()
@@ -78,12 +52,12 @@ def assess(
     """Assess a partnership profile: verdict, next step, scores, flags, recommendations."""
     from .report import render
 
-    kb = _knowledge(rules)
+    kb = knowledge(rules)
     profile = _load(file, kb)
     result = _assessor(kb, rules).assess(profile, lang.value)
     if fmt == ReportFormat.pdf:
         if out is None:
-            _fail("--format pdf needs --out FILE.pdf")
+            fail("--format pdf needs --out FILE.pdf")
         from .pdf import markdown_to_pdf
 
         title = profile.title or profile.id or file.stem
@@ -102,7 +76,7 @@ def _load(file: Path, kb):
     try:
         return load_profile(file, kb)
     except ProfileError as error:
-        _fail(f"{error.source}: " + "; ".join(error.problems))
+        fail(f"{error.source}: " + "; ".join(error.problems))
 
 
 def _assessor(kb, rules: Path | None):
@@ -149,8 +123,8 @@ def explain(
 
     modes = [m for m in (why_not is not None, bool(what_if), path) if m]
     if len(modes) > 1:
-        _fail("choose one of --why-not, --what-if, --path")
-    kb = _knowledge(rules)
+        fail("choose one of --why-not, --what-if, --path")
+    kb = knowledge(rules)
     profile = _load(file, kb)
     assessor = _assessor(kb, rules)
     answers = dict(profile.answers)
@@ -158,7 +132,7 @@ def explain(
     if why_not is not None:
         allowed = [*TARGET_VERDICTS, *STEPS]
         if why_not not in allowed:
-            _fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
+            fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
         report = run_why_not(assessor, answers, why_not, code)
         target_label = (
             kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
@@ -175,7 +149,7 @@ def explain(
         try:
             changes = parse_changes(what_if, assessor)
         except ProfileError as error:
-            _fail(f"{error.source}: " + "; ".join(error.problems))
+            fail(f"{error.source}: " + "; ".join(error.problems))
         text = render_explanation(
             run_what_if(assessor, profile, changes, code), kb, "whatif", fmt.value
         )
@@ -214,7 +188,7 @@ def interview(
     from .i18n import t
     from .interview import Interview, save_profile
 
-    kb = _knowledge(rules)
+    kb = knowledge(rules)
     profile = _load(resume, kb) if resume else None
     target = out or resume or Path(f"profil-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml")
     session = Interview(
@@ -242,7 +216,7 @@ def questions(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
     """The questionnaire, grouped by step of the method."""
     from .i18n import t
 
-    kb = _knowledge(rules)
+    kb = knowledge(rules)
     code = lang.value
     typer.echo(t(code, "questions.title"))
     for step in kb.steps.values():
@@ -293,7 +267,7 @@ def list_rules(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
     """Every rule: its conditions, conclusions, `because` and seed source."""
     from .i18n import t
 
-    kb = _knowledge(rules)
+    kb = knowledge(rules)
     code = lang.value
     typer.echo(t(code, "rules.title"))
     for rule in kb.rules.values():
@@ -349,7 +323,7 @@ def ui(
     root = Path(__file__).resolve().parent.parent
     script = root / "ui" / "app.py"
     if not script.is_file():
-        _fail(f"the app is not found at {script}; run from a clone of the project")
+        fail(f"the app is not found at {script}; run from a clone of the project")
     command = [sys.executable, "-m", "streamlit", "run", str(script)]
     if port is not None:
         command += ["--server.port", str(port)]

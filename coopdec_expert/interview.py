@@ -124,10 +124,14 @@ class Interview:
         )
 
 
+def profile_yaml(profile: Profile) -> str:
+    """The profile as YAML, as `coopdec assess` reads it back."""
+    data = profile.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
 def save_profile(profile: Profile, path: Path) -> None:
     """Write the profile as YAML (written to a temporary file first, then renamed)."""
-    data = profile.model_dump(mode="json", exclude_none=True)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_text(profile_yaml(profile), encoding="utf-8")
     temporary.replace(path)

@@ -31,8 +31,8 @@ class _Document(FPDF):
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
-        self.add_font(FONT, "BI", str(FONT_DIR / "DejaVuSans-BoldOblique.ttf"))
-        self.add_font("DejaVuMono", "", str(FONT_DIR / "DejaVuSansMono.ttf"))
+        # Only the faces the reports use: parsing a TrueType font is most of a PDF's cost.
+        # Code spans (ids, all ASCII) use the built-in Courier.
         self.set_auto_page_break(auto=True, margin=15)
 
     def footer(self):

@@ -135,20 +135,33 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml"):
         raise ProfileError([f"not valid YAML{where}: {problem}"], source) from None
 
 
+PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def profile_from_bytes(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
+    """Validate a profile file's bytes (a file on disk or an upload in the app): size, file
+    type, encoding, syntax, fields, questions and options, each named when wrong."""
+    suffix = Path(name).suffix.lower()
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], name)
+    if suffix not in PROFILE_SUFFIXES:
+        raise ProfileError(
+            [f"file type '{suffix}' not supported; allowed: {', '.join(PROFILE_SUFFIXES)}"], name
+        )
+    if b"\x00" in data:
+        raise ProfileError(["not a UTF-8 text file"], name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProfileError(["not a UTF-8 text file"], name) from None
+    return validate_profile(parse_profile_text(text, name, suffix), kb, name)
+
+
 def load_profile(path: Path | str, kb: KnowledgeBase) -> Profile:
     """Read and validate a profile file (.yaml, .yml or .json)."""
     path = Path(path)
-    source = str(path)
     if not path.is_file():
-        raise ProfileError(["file not found"], source)
+        raise ProfileError(["file not found"], str(path))
     if path.stat().st_size > MAX_PROFILE_BYTES:
-        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], source)
-    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
-        raise ProfileError(
-            [f"file type '{path.suffix}' not supported; allowed: .yaml, .yml, .json"], source
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProfileError(["not a UTF-8 text file"], source) from None
-    return validate_profile(parse_profile_text(text, source, path.suffix.lower()), kb, source)
+        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], str(path))
+    return profile_from_bytes(str(path), path.read_bytes(), kb)

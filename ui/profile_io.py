@@ -3,57 +3,33 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from coopdec_expert.assessment import Assessment
-from coopdec_expert.interview import save_profile
+from coopdec_expert.interview import profile_yaml  # noqa: F401 - re-exported for the views
 from coopdec_expert.knowledge.loader import KnowledgeBase
 from coopdec_expert.pdf import markdown_to_pdf
 from coopdec_expert.profile import (
-    MAX_PROFILE_BYTES,
+    PROFILE_SUFFIXES,
     Profile,
     ProfileError,
     load_profile,
-    parse_profile_text,
-    validate_profile,
+    profile_from_bytes,
 )
 from coopdec_expert.report import render
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
     """Validate uploaded bytes into a Profile; raise ProfileError naming the problem (size, file
     type, encoding, syntax, field, question, option) exactly as the CLI does for a file."""
-    suffix = Path(name).suffix.lower()
-    if len(data) > MAX_PROFILE_BYTES:
-        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], name)
-    if suffix not in SUFFIXES:
-        raise ProfileError(
-            [f"file type '{suffix}' not supported; allowed: .yaml, .yml, .json"], name
-        )
-    if b"\x00" in data:
-        raise ProfileError(["not a UTF-8 text file"], name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProfileError(["not a UTF-8 text file"], name) from None
-    return validate_profile(parse_profile_text(text, name, suffix), kb, name)
-
-
-def profile_yaml(profile: Profile) -> str:
-    """The profile as `coopdec interview` saves it (same function, through a temporary file)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "profile.yaml"
-        save_profile(profile, path)
-        return path.read_text(encoding="utf-8")
+    return profile_from_bytes(name, data, kb)
 
 
 def examples() -> list[str]:
     """File names of the shipped example profiles."""
-    return sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.suffix in SUFFIXES)
+    return sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.suffix in PROFILE_SUFFIXES)
 
 
 def load_example(name: str, kb: KnowledgeBase) -> Profile:

@@ -17,12 +17,8 @@ from typing import Annotated
 
 import typer
 
+from ..cli_common import Lang, LangOption, RulesOption, fail, knowledge
 from ..i18n import t
-
-
-class Lang(StrEnum):
-    fr = "fr"
-    en = "en"
 
 
 class TemplateFormat(StrEnum):
@@ -35,10 +31,6 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-LangOption = Annotated[Lang, typer.Option("--lang", "-l", help="Language of all texts.")]
-RulesOption = Annotated[
-    Path | None, typer.Option("--rules", help="Knowledge base folder (default: rules/).")
-]
 StoreOption = Annotated[
     str | None,
     typer.Option(
@@ -51,24 +43,6 @@ WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", min=1, max=64, help="Worker processes (default: one per CPU)."),
 ]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _knowledge(rules: Path | None):
-    """The knowledge base; the shipped one comes from the process-wide assessor (loaded once,
-    and the batch's inline worker reuses the same engine)."""
-    from ..engine.assess import default_assessor
-    from ..knowledge.lint import load_checked
-    from ..knowledge.loader import KnowledgeError
-
-    try:
-        return load_checked(rules) if rules else default_assessor().kb
-    except KnowledgeError as error:
-        _fail("the knowledge base is invalid: " + "; ".join(error.problems))
 
 
 def _progress(label: str):
@@ -169,11 +143,11 @@ def register(app: typer.Typer) -> None:
         rules: RulesOption = None,
     ) -> None:
         """A blank table of requests: question ids as headers, a help row of allowed options."""
-        kb = _knowledge(rules)
+        kb = knowledge(rules)
         code = lang.value
         if fmt == TemplateFormat.xlsx:
             if out is None:
-                _fail(t(code, "screen.cli.xlsx_needs_out"))
+                fail(t(code, "screen.cli.xlsx_needs_out"))
             write_template_xlsx(kb, code, out)
             return
         buffer = io.StringIO()
@@ -212,9 +186,9 @@ def register(app: typer.Typer) -> None:
         from .table import RequestTable, TableError
 
         code = lang.value
-        kb = _knowledge(rules)
+        kb = knowledge(rules)
         if not file.is_file():
-            _fail(t(code, "screen.refuse.missing", file=file))
+            fail(t(code, "screen.refuse.missing", file=file))
         options = ScreenOptions(
             lang=code,
             out_dir=out,
@@ -228,7 +202,7 @@ def register(app: typer.Typer) -> None:
         try:
             table = RequestTable(file, str(file), kb, code)
         except TableError as error:
-            _fail(str(error))
+            fail(str(error))
         bar, update = _progress(t(code, "screen.cli.progress"))
         try:
             with table, bar:
@@ -236,7 +210,7 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"warning: {warning}", err=True)
                 result = screen_requests(table, kb, options, update)
         except (StoreError, TableError) as error:
-            _fail(str(error))
+            fail(str(error))
         except KeyboardInterrupt:
             typer.echo(t(code, "screen.cli.interrupted"), err=True)
             raise typer.Exit(130) from None
@@ -269,7 +243,7 @@ def register(app: typer.Typer) -> None:
         try:
             entries = read_history(store, partnership)
         except StoreError as error:
-            _fail(str(error))
+            fail(str(error))
         if fmt == ListFormat.json:
             typer.echo("[" + ",\n".join(e.model_dump_json() for e in entries) + "]")
         if not entries:
@@ -316,14 +290,14 @@ def register(app: typer.Typer) -> None:
         from .store import StoreError
 
         code = lang.value
-        kb = _knowledge(rules)
+        kb = knowledge(rules)
         options = ScreenOptions(lang=code, workers=workers or default_workers(), rules_dir=rules)
         bar, update = _progress(t(code, "screen.cli.progress"))
         try:
             with bar:
                 changes = run_rescreen(store, kb, options, update)
         except StoreError as error:
-            _fail(str(error))
+            fail(str(error))
         if fmt == ListFormat.json:
             import json
 

@@ -1,0 +1,40 @@
+"""What every `coopdec` command shares: the language and rules options, the one-line failure,
+and the knowledge base (the shipped one from the process-wide assessor, loaded once)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", "-l", help="Language of the output.")]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Knowledge base folder (default: the shipped rules/)."),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Bad input: one message on stderr, nothing on stdout, exit code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def knowledge(rules: Path | None):
+    """The knowledge base of `--rules`, or the shipped one; an invalid one is bad input."""
+    from .engine.assess import default_assessor
+    from .knowledge.lint import load_checked
+    from .knowledge.loader import KnowledgeError
+
+    try:
+        return load_checked(rules) if rules else default_assessor().kb
+    except KnowledgeError as error:
+        fail("the knowledge base is invalid:\n" + "\n".join(error.problems))
