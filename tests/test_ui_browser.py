@@ -126,6 +126,14 @@ def browser_page(tmp_path):
             context.close()
 
 
+def _settled(page) -> None:
+    """Wait until Streamlit has finished its rerun: while it runs, the widgets of the previous
+    run can still be on the page beside the new ones (a stale copy is kept greyed out)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=WAIT_MS)
+    page.locator('[data-stale="true"]').first.wait_for(state="detached", timeout=WAIT_MS)
+
+
 def _badge(page, verdict: str):
     return page.locator(f'.coopdec-verdict[data-verdict="{verdict}"]')
 
@@ -148,6 +156,7 @@ def test_interview_in_a_real_browser(server, browser_page, tmp_path):
     page.get_by_role("option", name=EXAMPLE).click()
     page.get_by_text(t("fr", "ui.load.done", source=EXAMPLE, n=len(profile.answers))).wait_for()
     _badge(page, assessor.outcome(dict(profile.answers)).verdict).wait_for()
+    _settled(page)
 
     # answer one question through the page: the option of the shortest path to the next level
     group = page.locator('[data-testid="stRadio"]').filter(
@@ -157,6 +166,7 @@ def test_interview_in_a_real_browser(server, browser_page, tmp_path):
     group.get_by_text(change.after_label, exact=True).click()
     badge = _badge(page, expected.verdict)
     badge.wait_for()
+    _settled(page)
     page.get_by_text(
         t("fr", "ui.load.done", source=EXAMPLE, n=len(profile.answers))
     ).wait_for()  # the page is still whole
@@ -165,6 +175,7 @@ def test_interview_in_a_real_browser(server, browser_page, tmp_path):
     # switch to English: the answers stay, the verdict is in English
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name=t("en", "ui.assess.title")).wait_for()
+    _settled(page)
     label = t("en", f"verdict.{expected.verdict}")
     expect(_badge(page, expected.verdict)).to_have_text(
         t("en", "ui.result.badge", verdict=label), timeout=WAIT_MS
