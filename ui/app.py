@@ -26,6 +26,7 @@ PAGES = [
     ("page_scripts/why.py", "ui.page.why", ":material/help:", "pourquoi"),
     ("page_scripts/knowledge.py", "ui.page.knowledge", ":material/menu_book:", "base"),
     ("page_scripts/workshop.py", "ui.page.workshop", ":material/groups:", "atelier"),
+    ("page_scripts/screening.py", "ui.page.screening", ":material/table_view:", "tri"),
 ]
 
 

@@ -126,6 +126,7 @@ def _loading_panel() -> None:
             st.file_uploader(
                 tr("load.upload"),  # no `type=`: our check names the problem in the message
                 key=UPLOAD_KEY,
+                max_upload_size=1,  # MB: profiles are small (MAX_PROFILE_BYTES)
                 on_change=_on_upload,
                 help=tr("load.upload_help"),
             )

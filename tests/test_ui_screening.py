@@ -1,0 +1,262 @@
+"""The Tri des demandes / Screening page driven by AppTest: a table made from `coopdec template`
+screened with the same verdicts as `assess` one by one, rejected rows named with their row
+number while the good rows are still assessed, a file that is not a table refused with
+TableError's message, the history of a partnership across two uploads, and English."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from coopdec_expert.cli import app as cli
+from coopdec_expert.engine.assess import default_assessor
+from coopdec_expert.i18n import t
+from coopdec_expert.profile import load_profile
+from coopdec_expert.screening import TableError, screen_table
+
+from .test_ui import APP, EXAMPLES, _Media, download
+
+# widget keys of ui/views/screening.py (not imported: importing ui/ outside a session warns)
+UPLOAD_KEY = "coopdec.screening.upload"
+REPORTS_KEY = "coopdec.screening.reports"
+FILTER_KEYS = {
+    "verdict": "coopdec.screening.filter.verdict",
+    "next_step": "coopdec.screening.filter.next_step",
+    "country": "coopdec.screening.filter.country",
+}
+HISTORY_PICK = "coopdec.screening.history.pick"
+HISTORY_TYPED = "coopdec.screening.history.typed"
+
+# Examples answered (nearly) in full: sparse rows are screened ~100 times slower.
+EXAMPLE_FILES = [
+    "koudougou_pret_a_conventionner.yaml",
+    "leo_interet_mutuel_en_action.yaml",
+    "bousse_cooperation_container.yaml",
+    "moundou_commune_urbaine_tchad.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def template() -> tuple[list[str], list[str]]:
+    """Header and help row of the French CSV template, as `coopdec template` prints them."""
+    result = CliRunner().invoke(cli, ["template", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff")), delimiter=";"))
+    return rows[0], rows[1]
+
+
+def example_row(name: str, header: list[str], **changes: str) -> list[str]:
+    """One template row from a shipped example (its metadata and answers)."""
+    data = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+    cells = {k: str(v) for k, v in data.items() if isinstance(v, str | int) or k == "date"}
+    for side in ("north", "south"):
+        for field, value in (data.get(side) or {}).items():
+            cells[f"{side}_{field}"] = str(value)
+    cells.update(data["answers"])
+    cells.update(changes)
+    unknown = set(cells) - set(header)
+    assert not unknown, unknown
+    return [cells.get(column, "") for column in header]
+
+
+def table_bytes(template, rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([*template, *rows])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@pytest.fixture
+def page(monkeypatch, tmp_path):
+    """The app on the screening page, its register a fresh SQLite file."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    class Recording(MediaFileManager):
+        def __init__(self, storage):
+            super().__init__(storage)
+            _Media.managers.append(self)
+
+    _Media.managers = []
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+    monkeypatch.setenv("COOPDEC_STORE", str(tmp_path / "register.sqlite"))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("page_scripts/screening.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t("fr", "ui.screening.title")
+    return at
+
+
+def screen(at, name: str, data: bytes, reports: bool = False):
+    at.file_uploader(key=UPLOAD_KEY).set_value((name, data, "text/csv")).run()
+    if reports:
+        at.checkbox(key=REPORTS_KEY).check().run()
+    at.button(key="coopdec.screening.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table_with(at, column: str):
+    """The (last) dataframe on the page that has this column."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with column {column!r}"
+    return found[-1]
+
+
+def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(page, template):
+    header = template[0]
+    rows = [example_row(name, header) for name in EXAMPLE_FILES]
+    screen(page, "demandes.csv", table_bytes(template, rows))
+    kb = default_assessor().kb
+    expected = {}
+    for name in EXAMPLE_FILES:
+        profile = load_profile(EXAMPLES / name, kb)
+        expected[profile.id] = default_assessor().assess(profile, "fr").readiness
+    shown = table_with(page, t("fr", "ui.screening.col.id"))
+    ids = list(shown[t("fr", "ui.screening.col.id")])
+    assert ids == list(expected)  # file order
+    verdicts = dict(zip(ids, shown[t("fr", "ui.screening.col.verdict")], strict=True))
+    steps = dict(zip(ids, shown[t("fr", "ui.screening.col.next_step")], strict=True))
+    for identifier, readiness in expected.items():
+        assert verdicts[identifier] == t("fr", f"verdict.{readiness.verdict}")
+        assert steps[identifier] == readiness.next_step_label
+    assert any(t("fr", "ui.screening.no_rejected") == s.value for s in page.success)
+
+    # filtering by verdict keeps exactly the requests with that verdict
+    one = expected[ids[0]].verdict
+    page.multiselect(key=FILTER_KEYS["verdict"]).select(one).run()
+    filtered = table_with(page, t("fr", "ui.screening.col.id"))
+    assert set(filtered[t("fr", "ui.screening.col.id")]) == {
+        i for i, r in expected.items() if r.verdict == one
+    }
+    # by country (South or North): exactly the requests with that country on either side
+    countries = {
+        load_profile(EXAMPLES / name, kb).id: {
+            side.country for side in (p.south, p.north) if side is not None
+        }
+        for name in EXAMPLE_FILES
+        for p in [load_profile(EXAMPLES / name, kb)]
+    }
+    country = "Burkina Faso"
+    assert country in page.multiselect(key=FILTER_KEYS["country"]).options
+    page.multiselect(key=FILTER_KEYS["verdict"]).set_value([]).run()
+    page.multiselect(key=FILTER_KEYS["country"]).select(country).run()
+    by_country = table_with(page, t("fr", "ui.screening.col.id"))
+    wanted = {i for i, found in countries.items() if country in found}
+    assert wanted and wanted != set(expected)  # the filter has something to keep and to drop
+    assert set(by_country[t("fr", "ui.screening.col.id")]) == wanted
+
+    # downloads: the batch's own files, the results with the same verdicts
+    results_csv = download(page, "coopdec.screening.download.results.csv").decode("utf-8-sig")
+    kept = list(csv.DictReader(io.StringIO(results_csv), delimiter=";"))
+    assert {r["id"]: r["verdict"] for r in kept} == {i: r.verdict for i, r in expected.items()}
+    assert download(page, "coopdec.screening.download.results.xlsx")[:2] == b"PK"
+    assert download(page, "coopdec.screening.download.summary.pdf")[:5] == b"%PDF-"
+    errors_csv = download(page, "coopdec.screening.download.errors.csv").decode("utf-8-sig")
+    assert errors_csv.strip() == "row;column;value;problem;allowed"
+    # the charts are drawn, the temporary folder is gone
+    assert len(page.get("vega_lite_chart")) >= 4  # verdict, step, countries, flags
+    assert not list(Path(tempfile.gettempdir()).glob("coopdec-ui-screen-*"))
+
+
+def test_a_bad_row_is_named_by_its_row_and_the_good_rows_are_still_assessed(page, template):
+    header = template[0]
+    rows = [
+        example_row(EXAMPLE_FILES[0], header),
+        example_row(EXAMPLE_FILES[1], header, **{"relationship.purpose": "nonsense"}),
+        example_row(EXAMPLE_FILES[2], header),
+    ]
+    screen(page, "demandes.csv", table_bytes(template, rows))
+    rejected = table_with(page, t("fr", "ui.screening.col.allowed"))
+    # header = row 1, help row = row 2: the second request is on row 4
+    assert list(rejected[t("fr", "ui.screening.col.row")]) == [4]
+    assert list(rejected[t("fr", "ui.screening.col.column")]) == ["relationship.purpose"]
+    assert list(rejected[t("fr", "ui.screening.col.value")]) == ["nonsense"]
+    assert "relationship" in rejected[t("fr", "ui.screening.col.allowed")].iloc[0]
+    assert any(t("fr", "ui.screening.rejected", rows=1) == e.value for e in page.error)
+    results = table_with(page, t("fr", "ui.screening.col.id"))
+    kb = default_assessor().kb
+    assert list(results[t("fr", "ui.screening.col.id")]) == [
+        load_profile(EXAMPLES / name, kb).id for name in (EXAMPLE_FILES[0], EXAMPLE_FILES[2])
+    ]
+
+
+def test_a_file_that_is_not_a_table_shows_the_message_and_the_app_goes_on(page, template, tmp_path):
+    data = b"\x89PNG\r\n\x1a\n\x00\x00\x00binary"
+    with pytest.raises(TableError) as refused:
+        screen_table(data, "photo.png", "fr", None, out_dir=tmp_path / "out")
+    screen(page, "photo.png", data)
+    assert [e.value for e in page.error] == [
+        t("fr", "ui.screening.refused", message=str(refused.value))
+    ]
+    assert not page.dataframe  # nothing screened, nothing pretended
+    # the app still works: a good file next
+    screen(
+        page, "demandes.csv", table_bytes(template, [example_row(EXAMPLE_FILES[0], template[0])])
+    )
+    assert not page.error
+    assert len(table_with(page, t("fr", "ui.screening.col.id"))) == 1
+
+
+def test_history_of_two_versions_oldest_first_and_english(page, template):
+    header = template[0]
+    first = example_row(EXAMPLE_FILES[0], header, id="bf-test")
+    second = example_row(EXAMPLE_FILES[0], header, id="bf-test", **{"agreement.status": "none"})
+    screen(page, "version-1.csv", table_bytes(template, [first]))
+    screen(page, "version-2.csv", table_bytes(template, [second]), reports=True)
+    page.selectbox(key=HISTORY_PICK).select("bf-test").run()
+    shown = table_with(page, t("fr", "screen.history.source"))
+    assert list(shown[t("fr", "screen.history.source")]) == ["version-1.csv", "version-2.csv"]
+    dates = list(shown[t("fr", "screen.history.date")])
+    assert dates == sorted(dates)
+    # the reports asked for the second batch, as a zip of Markdown and PDF
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "coopdec.screening.download.reports.zip")))
+    assert sorted(archive.namelist()) == ["bf-test.md", "bf-test.pdf"]
+    # an id typed by hand: one never screened has no history
+    page.text_input(key=HISTORY_TYPED).input("nobody").run()
+    assert any(t("fr", "ui.screening.history.none", id="nobody") == i.value for i in page.info)
+    page.text_input(key=HISTORY_TYPED).input("").run()
+
+    page.toggle(key="coopdec.lang_toggle").set_value(True).run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.title[0].value == t("en", "ui.screening.title")
+    # the last batch (version 2) in English, with the verdict and next step of assess
+    kb = default_assessor().kb
+    profile = load_profile(EXAMPLES / EXAMPLE_FILES[0], kb)
+    profile = profile.model_copy(
+        update={"id": "bf-test", "answers": {**profile.answers, "agreement.status": "none"}}
+    )
+    readiness = default_assessor().assess(profile, "en").readiness
+    results = table_with(page, t("en", "ui.screening.col.id"))
+    assert list(results[t("en", "ui.screening.col.verdict")]) == [
+        t("en", f"verdict.{readiness.verdict}")
+    ]
+    assert list(results[t("en", "ui.screening.col.next_step")]) == [readiness.next_step_label]
+    history_en = table_with(page, t("en", "screen.history.source"))
+    assert list(history_en[t("en", "screen.history.source")]) == ["version-1.csv", "version-2.csv"]
+    assert page.button(key="coopdec.screening.run").label == t("en", "ui.screening.run")
+
+
+def test_a_file_over_the_page_limit_is_refused_before_reading(page):
+    import tomllib
+
+    config = tomllib.loads((APP.parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    from ui.views.screening import MAX_UPLOAD_MB
+
+    # the page's own limit, capped by the server's
+    limit = min(MAX_UPLOAD_MB, config["server"]["maxUploadSize"])
+    assert page.file_uploader(key=UPLOAD_KEY).label == t("fr", "ui.screening.upload", limit=limit)
+    page.button(key="coopdec.screening.run").click().run()  # no file yet
+    assert [e.value for e in page.error] == [t("fr", "ui.screening.no_file")]
+    screen(page, "big.csv", b"id;x\n" + b"a;b\n" * (limit * 1024 * 1024 // 4))
+    message = t("fr", "ui.screening.too_big", file="big.csv", limit=limit)
+    assert [e.value for e in page.error] == [t("fr", "ui.screening.refused", message=message)]
+    assert "coopdec.screening.last" not in page.session_state
