@@ -30,8 +30,8 @@ class _Media:
     managers: list = []
 
 
-@pytest.fixture
-def app(monkeypatch):
+def start_app(monkeypatch) -> AppTest:
+    """The app run once under AppTest, its media (downloads) recorded in _Media.managers."""
     import streamlit.testing.v1.app_test as app_test
     from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -44,6 +44,12 @@ def app(monkeypatch):
     monkeypatch.setattr(app_test, "MediaFileManager", Recording)
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.run()
+    return at
+
+
+@pytest.fixture
+def app(monkeypatch):
+    at = start_app(monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

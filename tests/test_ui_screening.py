@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from coopdec_expert.cli import app as cli
@@ -21,19 +20,16 @@ from coopdec_expert.engine.assess import default_assessor
 from coopdec_expert.i18n import t
 from coopdec_expert.profile import load_profile
 from coopdec_expert.screening import TableError, screen_table
+from ui.views.screening import (
+    FILTER_KEYS,
+    HISTORY_PICK,
+    HISTORY_TYPED,
+    MAX_UPLOAD_MB,
+    REPORTS_KEY,
+    UPLOAD_KEY,
+)
 
-from .test_ui import APP, EXAMPLES, _Media, download
-
-# widget keys of ui/views/screening.py (not imported: importing ui/ outside a session warns)
-UPLOAD_KEY = "coopdec.screening.upload"
-REPORTS_KEY = "coopdec.screening.reports"
-FILTER_KEYS = {
-    "verdict": "coopdec.screening.filter.verdict",
-    "next_step": "coopdec.screening.filter.next_step",
-    "country": "coopdec.screening.filter.country",
-}
-HISTORY_PICK = "coopdec.screening.history.pick"
-HISTORY_TYPED = "coopdec.screening.history.typed"
+from .test_ui import APP, EXAMPLES, download, start_app
 
 # Examples answered (nearly) in full: sparse rows are screened ~100 times slower.
 EXAMPLE_FILES = [
@@ -76,19 +72,8 @@ def table_bytes(template, rows: list[list[str]]) -> bytes:
 @pytest.fixture
 def page(monkeypatch, tmp_path):
     """The app on the screening page, its register a fresh SQLite file."""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    class Recording(MediaFileManager):
-        def __init__(self, storage):
-            super().__init__(storage)
-            _Media.managers.append(self)
-
-    _Media.managers = []
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
     monkeypatch.setenv("COOPDEC_STORE", str(tmp_path / "register.sqlite"))
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
+    at = start_app(monkeypatch)
     at.switch_page("page_scripts/screening.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("fr", "ui.screening.title")
@@ -249,8 +234,6 @@ def test_a_file_over_the_page_limit_is_refused_before_reading(page):
     import tomllib
 
     config = tomllib.loads((APP.parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
-    from ui.views.screening import MAX_UPLOAD_MB
-
     # the page's own limit, capped by the server's
     limit = min(MAX_UPLOAD_MB, config["server"]["maxUploadSize"])
     assert page.file_uploader(key=UPLOAD_KEY).label == t("fr", "ui.screening.upload", limit=limit)
