@@ -267,13 +267,15 @@ class Assessor:
 
     # --- the public result --------------------------------------------------------------
 
-    def assess(self, profile: Profile, lang: str = "fr") -> Assessment:
+    def assess(self, profile: Profile, lang: str = "fr", with_missing: bool = True) -> Assessment:
+        """The Assessment. `with_missing=False` leaves `missing` empty and skips its analysis
+        (hundreds of engine runs on a sparse profile), for callers that do not show it."""
         problems = check_answers(profile.answers, self.kb)
         if problems:
             raise ProfileError(problems)
         answers = dict(profile.answers)
         base = self.outcome(answers)
-        missing = [i.question for i in self.next_questions(answers)]
+        missing = [i.question for i in self.next_questions(answers)] if with_missing else []
         return self._render(profile, answers, base, missing, lang)
 
     def _render(self, profile, answers, base: Outcome, missing, lang) -> Assessment:

@@ -80,8 +80,8 @@ def what_if(
     changed = profile.model_copy(update={"answers": {**profile.answers, **changes}})
     real = {q: o for q, o in changes.items() if profile.answers.get(q) != o}
     return diff(
-        assessor.assess(profile, lang),
-        assessor.assess(changed, lang),
+        assessor.assess(profile, lang, with_missing=False),  # the diff does not show `missing`
+        assessor.assess(changed, lang, with_missing=False),
         change_list(assessor, profile.answers, real, lang),
         lang,
     )

@@ -67,7 +67,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
 
     kb = assessor.kb
     outcome = assessor.outcome(answers)
-    assessment: Assessment = assessor.assess(Profile(answers=answers), lang)
+    assessment: Assessment = assessor.assess(Profile(answers=answers), lang, with_missing=False)
     scores = {score.area: score for score in assessment.scores}
     items: list[WhyItem] = []
 
