@@ -79,7 +79,10 @@ def test_assess_json_english_is_the_contract(tmp_path):
     }
     assert data["readiness"]["next_step"] == "commitment"  # commitment questions unanswered
     assert {"scores", "flags", "recommendations", "missing", "fired", "rules_version"} <= set(data)
-    assert all(0 <= s["score"] <= 3 for s in data["scores"])
+    for s in data["scores"]:
+        assert s["status"] in {"assessed", "partial", "not_assessed"}, s
+        assert (s["score"] is None) == (s["status"] == "not_assessed"), s
+        assert s["score"] is None or 0 <= s["score"] <= s["upper"] <= 3, s
     for item in data["flags"] + data["recommendations"]:
         assert item["source"]["quote"] and item["source"]["section"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .._compat import import_experta
+from ..knowledge.conditions import allowed_options
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import (
     AllCondition,
@@ -36,19 +37,6 @@ class Concluded(Fact):
 
 
 RELEVANCE_PREFIX = "ask_if:"
-
-
-def allowed_options(condition: AnswerCondition, kb: KnowledgeBase) -> tuple[str, ...]:
-    """The options of the question that satisfy an answer condition, in the question's order."""
-    options = kb.questions[condition.answer].option_ids()
-    if condition.is_ is not None:
-        return (condition.is_,)
-    if condition.in_ is not None:
-        wanted = set(condition.in_)
-        return tuple(o for o in options if o in wanted)
-    if condition.at_least is not None:
-        return tuple(options[options.index(condition.at_least) :])
-    return tuple(options[: options.index(condition.at_most) + 1])
 
 
 def _member_of(allowed: frozenset[str]):

@@ -174,7 +174,7 @@ def _step_requirements(assessor: Assessor, answers, outcome: Outcome, lang: str)
     """What the next step's completion rule still needs, one line per answer."""
     from .whynot import _Analyser
 
-    obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step)
+    obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step, presumable=False)
     return [
         t(
             lang,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier imports
 from .models import (
     STEPS,
     ApproachDef,
@@ -183,12 +183,3 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
         version=rules_version(rules_dir),
         origin=origin,
     )
-
-
-def iter_conditions(condition) -> Iterable:
-    """Every leaf and branch of a condition tree, depth first."""
-    yield condition
-    for child in getattr(condition, "all", None) or getattr(condition, "any", None) or []:
-        yield from iter_conditions(child)
-    if getattr(condition, "not_", None) is not None:
-        yield from iter_conditions(condition.not_)
