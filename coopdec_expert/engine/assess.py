@@ -80,12 +80,13 @@ class Assessor:
             answers, self._quick, lambda a: (self.rules.conclude(a), None), self.quick
         )
 
-    def modal(self, answers: dict[str, str]) -> Modal:
+    def modal(self, answers: dict[str, str], conclusions: Conclusions | None = None) -> Modal:
+        """What the open answers could still do (engine/evaluator.py), cached."""
         key = frozenset(answers.items())
         with self._lock:
             found = self._modal.get(key)
             if found is None:
-                found = self.rules.modal(answers)
+                found = self.rules.modal(answers, conclusions)
                 self._modal.put(key, found)
             return found
 
@@ -101,10 +102,10 @@ class Assessor:
             found = cache.get(key)
             if found is not None:
                 return found
-            conclusions, trace = conclude(dict(answers))
-            result = self.policy.classify(
-                dict(answers), conclusions, self.modal(answers), outcome_of, trace
-            )
+            answers = dict(answers)
+            conclusions, trace = conclude(answers)
+            modal = self.modal(answers, conclusions)
+            result = self.policy.classify(answers, conclusions, modal, outcome_of, trace)
             cache.put(key, result)
             return result
 

@@ -19,6 +19,9 @@ from ..knowledge.conditions import (
     has_negation,
 )
 from ..knowledge.loader import KnowledgeBase
+from ..knowledge.models import UNKNOWN
+
+_EMPTY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,15 @@ class CompiledRules:
         self._ask_if_possible = [
             (q, compile_modal(kb.questions[q].ask_if, kb, True)) for q in gated
         ]
+        # Without negation the necessary reading is never consulted (only `not` reads it), and
+        # when no ask_if reads a derived fact, what can be asked is settled before any rule:
+        # then one pass over the ask_ifs, then one over the rules, gives the possible reading.
+        self.negation = negated or any(has_negation(kb.questions[q].ask_if) for q in gated)
+        self.modal_single_pass = (
+            acyclic
+            and not self.negation
+            and not any(facts_read(kb.questions[q].ask_if) for q in gated)
+        )
 
     def conclude(self, answers: dict[str, str]) -> Conclusions:
         """The engine's reading: rules that hold, facts they conclude, questions relevant."""
@@ -116,8 +128,32 @@ class CompiledRules:
         relevant.update(q for q, holds in self._ask_if if holds(answers, facts))
         return Conclusions(frozenset(fired), frozenset(facts), frozenset(relevant))
 
-    def modal(self, answers: dict[str, str]) -> Modal:
-        """Possible and necessary rules, and askable questions, for these answers."""
+    def modal(self, answers: dict[str, str], conclusions: Conclusions | None = None) -> Modal:
+        """Possible and necessary rules, and askable questions, for these answers (and their
+        conclusions, computed if not given)."""
+        if conclusions is None:
+            conclusions = self.conclude(answers)
+        if all(
+            answers.get(q, UNKNOWN) != UNKNOWN for q in conclusions.relevant
+        ):
+            # Nothing open can be asked: what could hold is what holds.
+            return Modal(conclusions.fired, conclusions.fired, conclusions.relevant)
+        if self.modal_single_pass:
+            askable: set[str] = set(self.always_relevant)
+            for question_id, test in self._ask_if_possible:
+                if test(answers, _EMPTY, _EMPTY, askable):
+                    askable.add(question_id)
+            possible: set[str] = set()
+            possible_facts: set[str] = set()
+            for rule_id, test, conclude in self._possible:
+                if test(answers, possible_facts, _EMPTY, askable):
+                    possible.add(rule_id)
+                    possible_facts.update(conclude)
+            # without negation, what holds whatever the open answers is what holds now
+            return Modal(frozenset(possible), conclusions.fired, frozenset(askable))
+        return self._modal_fixpoint(answers)
+
+    def _modal_fixpoint(self, answers: dict[str, str]) -> Modal:
         necessary: set[str] = set()
         necessary_facts: set[str] = set()
         possible: set[str] = set()
