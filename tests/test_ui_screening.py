@@ -233,7 +233,7 @@ def test_history_of_two_versions_oldest_first_and_english(page, template):
 def test_a_file_over_the_page_limit_is_refused_before_reading(page):
     import tomllib
 
-    config = tomllib.loads((APP.parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text("utf-8"))
     # the page's own limit, capped by the server's
     limit = min(MAX_UPLOAD_MB, config["server"]["maxUploadSize"])
     assert page.file_uploader(key=UPLOAD_KEY).label == t("fr", "ui.screening.upload", limit=limit)
