@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-LOCALES_DIR = Path(__file__).with_name("locales")
+from .resources import package_data
+
+LOCALES_DIR = package_data("locales")
 LANGUAGES = ("fr", "en")
 
 

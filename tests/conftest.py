@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped knowledge base and its assessor, built once per test session."""
+"""Shared fixtures: the shipped knowledge base and its assessor, built once per test session, and
+the reference text the quotes are checked against."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from .support import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "cases"
@@ -45,6 +48,22 @@ def materialise(profile: dict) -> dict:
     for question in profile.get("unset") or []:
         answers.pop(question)
     return {**base, **overrides, "answers": answers}
+
+
+@pytest.fixture(scope="session")
+def reference_text() -> str:
+    """The reference text (the "seed"), white space normalised. It is not in the repository:
+    --source/COOPDEC_SOURCE or ../shared/seed/ beside the checkout. Without it the quote checks
+    are skipped here and fail under CI, whose clone has ../shared beside it."""
+    from coopdec_expert.knowledge.lint import seed_text
+
+    text = seed_text()
+    if text is None:
+        unavailable(
+            "the reference text is not here (../shared/seed/ beside the checkout, or "
+            "COOPDEC_SOURCE): quotes not checked"
+        )
+    return text
 
 
 def load_cases() -> list[tuple[str, dict]]:

@@ -133,9 +133,7 @@ class CompiledRules:
         conclusions, computed if not given)."""
         if conclusions is None:
             conclusions = self.conclude(answers)
-        if all(
-            answers.get(q, UNKNOWN) != UNKNOWN for q in conclusions.relevant
-        ):
+        if all(answers.get(q, UNKNOWN) != UNKNOWN for q in conclusions.relevant):
             # Nothing open can be asked: what could hold is what holds.
             return Modal(conclusions.fired, conclusions.fired, conclusions.relevant)
         if self.modal_single_pass:

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..resources import shipped
 from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier imports
 from .models import (
     STEPS,
@@ -24,7 +25,7 @@ from .models import (
     StepDef,
 )
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+DEFAULT_RULES_DIR = shipped("rules")
 
 # Top-level key of a rules/ file -> model of each entry of its list.
 SECTIONS: dict[str, type[BaseModel]] = {
