@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..assessment import VERDICT_RANK
 from ..knowledge.conditions import facts_read, iter_conditions, questions_read
 from ..knowledge.loader import KnowledgeBase
-from ..knowledge.models import STEPS, AnswerCondition, AnyCondition
+from ..knowledge.models import STEPS, UNKNOWN, AnswerCondition, AnyCondition
 from .evaluator import Modal
 from .policy import Outcome, Policy
 
@@ -64,6 +64,7 @@ class OpenQuestions:
         self.outcome_of = outcome_of
         self.modal_of = modal_of
         self.influential = influential_questions(kb)
+        self.gating = gating_questions(kb)
         self.any_siblings = any_siblings(kb)
         self.order = {q: i for i, q in enumerate(kb.questions)}
 
@@ -82,18 +83,37 @@ class OpenQuestions:
                 options = self.kb.questions[q].options
                 completed[q] = (options[0] if q in worst else options[-1]).id
 
-    def impact(self, answers: dict[str, str], question_id: str, base: Outcome) -> Impact:
+    def impact(
+        self,
+        answers: dict[str, str],
+        question_id: str,
+        base: Outcome,
+        best: dict[str, str] | None = None,
+    ) -> Impact:
         """The spread of verdict ranks and step indexes between leaving the question open and
-        each of its options, in the completion where it is largest."""
+        each of its options, in the completion where it is largest. `best`, the completion of
+        every open question at its most favourable option, saves the completions of questions
+        that change nothing of what is asked (the same answers, built once)."""
         question = self.kb.questions[question_id]
         open_answers = {q: o for q, o in answers.items() if q != question_id}
         siblings = self.any_siblings.get(question_id, frozenset())
-        contexts: list[Callable[[dict[str, str]], dict[str, str]]] = [
-            lambda given: given,
-            lambda given: self.completion(given, question_id),
-        ]
-        if siblings:
-            contexts.append(lambda given: self.completion(given, question_id, worst=siblings))
+        contexts: list[Callable[[dict[str, str]], dict[str, str]]] = [lambda given: given]
+        if best is not None and not ({question_id} | siblings) & self.gating:
+            # What is asked does not depend on these questions: their completions are `best`
+            # with the question (and its siblings left open, at their worst) changed.
+            rest = {q: o for q, o in best.items() if q != question_id}
+            contexts.append(lambda given: {**rest, **_pick(given, question_id)})
+            if siblings:
+                worst = {
+                    s: self.kb.questions[s].options[0].id
+                    for s in siblings
+                    if s in best and answers.get(s, UNKNOWN) == UNKNOWN
+                }
+                contexts.append(lambda given: {**rest, **worst, **_pick(given, question_id)})
+        else:
+            contexts.append(lambda given: self.completion(given, question_id))
+            if siblings:
+                contexts.append(lambda given: self.completion(given, question_id, worst=siblings))
         best: Impact | None = None
         for context in contexts:
             reference_answers = context(open_answers)
@@ -135,10 +155,11 @@ class OpenQuestions:
         questions, method order)."""
         base = self.outcome_of(answers)
         blocking = self.blocking(answers, base)
+        best = self.completion(answers, keep="") if base.open_questions else dict(answers)
         impacts = []
         for question_id in base.open_questions:
             if question_id in self.influential:
-                impact = self.impact(answers, question_id, base)
+                impact = self.impact(answers, question_id, base, best)
             else:  # no rule that can move the verdict or the step reads it
                 unknown = (base.verdict, base.next_step)
                 impact = Impact(question_id, 0, 0, unknown, {}, {}, dict(answers))
@@ -192,6 +213,32 @@ def influential_questions(kb: KnowledgeBase) -> frozenset[str]:
             found |= questions_read(question.ask_if)
     for rule_id in decisive:
         found |= questions_read(kb.rules[rule_id].when)
+    return frozenset(found)
+
+
+def _pick(answers: dict[str, str], question_id: str) -> dict[str, str]:
+    return {question_id: answers[question_id]} if question_id in answers else {}
+
+
+def gating_questions(kb: KnowledgeBase) -> frozenset[str]:
+    """Questions whose answer can change what is asked: read by an ask_if, directly or through
+    the derived facts an ask_if reads."""
+    found: set[str] = set()
+    todo: list[str] = []
+    for question in kb.questions.values():
+        if question.ask_if is not None:
+            found |= questions_read(question.ask_if)
+            todo += facts_read(question.ask_if)
+    seen: set[str] = set()
+    while todo:
+        fact = todo.pop()
+        if fact in seen:
+            continue
+        seen.add(fact)
+        for rule in kb.rules.values():
+            if fact in rule.then.conclude:
+                found |= questions_read(rule.when)
+                todo += facts_read(rule.when)
     return frozenset(found)
 
 
