@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import EXAMPLES_DIR, load_cases
 from .independent_evaluator import UNKNOWN, IndependentEvaluator, disagreements, profiles
@@ -95,3 +96,34 @@ def test_one_change_neighbourhood_agrees(assessor):
 @given(answers=profiles(EVALUATOR))
 def test_generated_profiles_agree(assessor, answers):
     _check(assessor, answers)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=profiles(EVALUATOR), data=st.data())
+def test_nearby_evaluation_equals_a_full_one(assessor, answers, data):
+    """The compiled evaluator re-running only the rules a changed answer can reach gives the
+    same conclusions, possible reading and outcome as evaluating the changed answers afresh."""
+    rules = assessor.rules
+    changed = data.draw(
+        st.lists(st.sampled_from(sorted(EVALUATOR.questions)), min_size=1, max_size=3, unique=True)
+    )
+    new = dict(answers)
+    for question in changed:
+        choice = data.draw(st.sampled_from([None, UNKNOWN, *EVALUATOR.options(question)]))
+        if choice is None:
+            new.pop(question, None)
+        else:
+            new[question] = choice
+    base = rules.conclude(answers)
+    both = rules.nearby(new, frozenset(changed), base, rules.modal(answers, base))
+    if both is None:  # a changed question changes what is asked: evaluated in full instead
+        assert frozenset(changed) & rules.gating
+        return
+    conclusions, modal = both
+    fresh = rules.conclude(new)
+    assert conclusions == fresh
+    assert modal.possible == rules.modal(new, fresh).possible
+    base_outcome = assessor.quick(answers)
+    assert assessor.nearby(new, base_outcome, assessor.modal(answers), frozenset(changed)) == (
+        assessor.quick(new)
+    )

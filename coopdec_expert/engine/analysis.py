@@ -58,10 +58,14 @@ class OpenQuestions:
         policy: Policy,
         outcome_of: Callable[[dict[str, str]], Outcome],
         modal_of: Callable[[dict[str, str]], Modal],
+        nearby_of: Callable[[dict[str, str], Outcome, Modal, frozenset[str]], Outcome]
+        | None = None,
     ):
         self.kb = kb
         self.policy = policy
         self.outcome_of = outcome_of
+        # the outcome of answers that differ from an evaluated set only in a few questions
+        self.nearby_of = nearby_of
         self.modal_of = modal_of
         self.influential = influential_questions(kb)
         self.gating = gating_questions(kb)
@@ -97,29 +101,47 @@ class OpenQuestions:
         question = self.kb.questions[question_id]
         open_answers = {q: o for q, o in answers.items() if q != question_id}
         siblings = self.any_siblings.get(question_id, frozenset())
-        contexts: list[Callable[[dict[str, str]], dict[str, str]]] = [lambda given: given]
+        # Each context: (how to complete a set of answers, the evaluated answers it stays
+        # close to, and the questions where it may differ from them).
+        own = frozenset({question_id})
+        near_base = (base, self.modal_of(answers))
+        contexts: list[tuple[Callable[[dict[str, str]], dict[str, str]], tuple | None, frozenset]]
+        contexts = [(lambda given: given, near_base, own)]
         if best is not None and not ({question_id} | siblings) & self.gating:
             # What is asked does not depend on these questions: their completions are `best`
             # with the question (and its siblings left open, at their worst) changed.
             rest = {q: o for q, o in best.items() if q != question_id}
-            contexts.append(lambda given: {**rest, **_pick(given, question_id)})
+            near_best = (self.outcome_of(best), self.modal_of(best))
+            contexts.append((lambda given: {**rest, **_pick(given, question_id)}, near_best, own))
             if siblings:
                 worst = {
                     s: self.kb.questions[s].options[0].id
                     for s in siblings
                     if s in best and answers.get(s, UNKNOWN) == UNKNOWN
                 }
-                contexts.append(lambda given: {**rest, **worst, **_pick(given, question_id)})
+                contexts.append(
+                    (
+                        lambda given: {**rest, **worst, **_pick(given, question_id)},
+                        near_best,
+                        own | frozenset(worst),
+                    )
+                )
         else:
-            contexts.append(lambda given: self.completion(given, question_id))
+            contexts.append((lambda given: self.completion(given, question_id), None, own))
             if siblings:
-                contexts.append(lambda given: self.completion(given, question_id, worst=siblings))
-        best: Impact | None = None
-        for context in contexts:
+                contexts.append(
+                    (
+                        lambda given: self.completion(given, question_id, worst=siblings),
+                        None,
+                        own,
+                    )
+                )
+        found: Impact | None = None
+        for context, near, changed in contexts:
             reference_answers = context(open_answers)
-            reference = self.outcome_of(reference_answers)
+            reference = self._evaluate(reference_answers, near, changed)
             witnesses = {o: context({**answers, question_id: o}) for o in question.option_ids()}
-            results = {o: self.outcome_of(w) for o, w in witnesses.items()}
+            results = {o: self._evaluate(w, near, changed) for o, w in witnesses.items()}
             ranks = [VERDICT_RANK[r.verdict] for r in results.values()]
             ranks.append(VERDICT_RANK[reference.verdict])
             steps = [STEPS.index(r.next_step) for r in results.values()]
@@ -133,10 +155,15 @@ class OpenQuestions:
                 witnesses,
                 reference_answers,
             )
-            if best is None or candidate.weight > best.weight:
-                best = candidate
-        assert best is not None
-        return best
+            if found is None or candidate.weight > found.weight:
+                found = candidate
+        assert found is not None
+        return found
+
+    def _evaluate(self, answers: dict[str, str], near: tuple | None, changed) -> Outcome:
+        if near is None or self.nearby_of is None:
+            return self.outcome_of(answers)
+        return self.nearby_of(answers, *near, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:
         """The open questions an insufficient_information verdict names: unknown key questions,

@@ -61,7 +61,13 @@ class Assessor:
         self.rules = CompiledRules(kb)
         self.policy = Policy(kb)
         self.renderer = Renderer(kb, self.policy)
-        self.questions = OpenQuestions(kb, self.policy, self.quick, self.modal)
+        self.questions = OpenQuestions(
+            kb,
+            self.policy,
+            self.quick,
+            self.modal,
+            self.nearby,
+        )
         self._outcomes = _Cache(self.CACHE_SIZE)
         self._quick = _Cache(4 * self.CACHE_SIZE)
         self._modal = _Cache(self.CACHE_SIZE)
@@ -79,6 +85,21 @@ class Assessor:
         return self._classified(
             answers, self._quick, lambda a: (self.rules.conclude(a), None), self.quick
         )
+
+    def nearby(
+        self, answers: dict[str, str], base: Outcome, base_modal: Modal, changed: frozenset[str]
+    ) -> Outcome:
+        """The compiled evaluator's outcome for answers that differ from an evaluated set
+        (`base`, with its possible reading) only in `changed`: only the rules those questions
+        can reach are evaluated again (engine/evaluator.py `nearby`). Not cached: the searches
+        that use it try each such set once."""
+        conclusions = Conclusions(base.fired, base.concluded, base.relevant)
+        both = self.rules.nearby(answers, changed, conclusions, base_modal)
+        if both is None:
+            return self.quick(answers)
+        conclusions, modal = both
+        with self._lock:
+            return self.policy.classify(answers, conclusions, modal, self.quick)
 
     def modal(self, answers: dict[str, str], conclusions: Conclusions | None = None) -> Modal:
         """What the open answers could still do (engine/evaluator.py), cached."""

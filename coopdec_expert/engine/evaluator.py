@@ -17,6 +17,7 @@ from ..knowledge.conditions import (
     compile_modal,
     facts_read,
     has_negation,
+    questions_read,
 )
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import UNKNOWN
@@ -111,6 +112,12 @@ class CompiledRules:
             and not self.negation
             and not any(facts_read(kb.questions[q].ask_if) for q in gated)
         )
+        self.gating = frozenset(
+            q for gate in gated for q in questions_read(kb.questions[gate].ask_if)
+        )
+        self._concludes = {rule_id: conclude for rule_id, _, conclude in self._rules}
+        self._order_index = {rule_id: i for i, (rule_id, _, _) in enumerate(self._rules)}
+        self._dependents = _dependents(kb, self._rules, self._possible)
 
     def conclude(self, answers: dict[str, str]) -> Conclusions:
         """The engine's reading: rules that hold, facts they conclude, questions relevant."""
@@ -127,6 +134,43 @@ class CompiledRules:
         relevant = set(self.always_relevant)
         relevant.update(q for q, holds in self._ask_if if holds(answers, facts))
         return Conclusions(frozenset(fired), frozenset(facts), frozenset(relevant))
+
+    def nearby(
+        self,
+        answers: dict[str, str],
+        changed: frozenset[str],
+        base: Conclusions,
+        base_modal: Modal,
+    ) -> tuple[Conclusions, Modal] | None:
+        """Both readings for answers that differ from a base set only in `changed`, none of
+        which changes what is asked: the rules that cannot depend on them keep the base's
+        result, the others are evaluated again in order. None when that does not apply."""
+        if not self.modal_single_pass or changed & self.gating:
+            return None
+        again = [entry for q in changed for entry in self._dependents.get(q, ())]
+        if len(changed) > 1:
+            seen: set[str] = set()
+            again = [e for e in sorted(again, key=self._position) if not _first(seen, e[0])]
+        dropped = {entry[0] for entry in again}
+        fired = set(base.fired) - dropped
+        possible = set(base_modal.possible) - dropped
+        facts = {f for r in fired for f in self._concludes[r]}
+        possible_facts = {f for r in possible for f in self._concludes[r]}
+        askable = base_modal.askable
+        for rule_id, holds, possibly, conclude in again:
+            if holds(answers, facts):
+                fired.add(rule_id)
+                facts.update(conclude)
+                possible.add(rule_id)
+                possible_facts.update(conclude)
+            elif possibly(answers, possible_facts, _EMPTY, askable):
+                possible.add(rule_id)
+                possible_facts.update(conclude)
+        conclusions = Conclusions(frozenset(fired), frozenset(facts), base.relevant)
+        return conclusions, Modal(frozenset(possible), conclusions.fired, askable)
+
+    def _position(self, entry) -> int:
+        return self._order_index[entry[0]]
 
     def modal(self, answers: dict[str, str], conclusions: Conclusions | None = None) -> Modal:
         """Possible and necessary rules, and askable questions, for these answers (and their
@@ -181,10 +225,37 @@ class CompiledRules:
         return Modal(frozenset(possible), frozenset(necessary), frozenset(askable))
 
 
+def _first(seen: set[str], rule_id: str) -> bool:
+    """True when `rule_id` was already seen (and remembers it)."""
+    if rule_id in seen:
+        return True
+    seen.add(rule_id)
+    return False
+
+
+def _dependents(kb: KnowledgeBase, rules, possible) -> dict[str, tuple]:
+    """Per question, in evaluation order, the rules whose result can depend on its answer: the
+    rules reading it, and the rules reading a fact one of those concludes (and so on)."""
+    modal = {rule_id: test for rule_id, test, _ in possible}
+    found: dict[str, tuple] = {}
+    for question_id in kb.questions:
+        depends: set[str] = set()
+        facts: set[str] = set()
+        for rule_id, _, conclude in rules:  # evaluation order: facts flow forward
+            when = kb.rules[rule_id].when
+            if question_id in questions_read(when) or facts_read(when) & facts:
+                depends.add(rule_id)
+                facts.update(conclude)
+        found[question_id] = tuple(
+            (rule_id, holds, modal[rule_id], conclude)
+            for rule_id, holds, conclude in rules
+            if rule_id in depends
+        )
+    return found
+
+
 def _ask_if_order(kb: KnowledgeBase) -> list[str]:
     """Questions with an ask_if, each after the gated questions its ask_if reads."""
-    from ..knowledge.conditions import questions_read
-
     gated = {q.id: q for q in kb.questions.values() if q.ask_if is not None}
     placed: list[str] = []
     seen: set[str] = set()

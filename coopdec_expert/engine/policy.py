@@ -88,8 +88,15 @@ class Policy:
         self.flag_area = {f.id: f.area for f in kb.flags.values()}
         self.flag_cap = {f.id: self.caps[f.severity] for f in kb.flags.values()}
         self.flag_severity = {f.id: f.severity for f in kb.flags.values()}
-        self.score_rules = {r for r in kb.rules if self.rule_scores[r]}
-        self.flag_rules = {r for r in kb.rules if self.rule_flags[r]}
+        self.score_rules = frozenset(r for r in kb.rules if self.rule_scores[r])
+        self.flag_rules = frozenset(r for r in kb.rules if self.rule_flags[r])
+        self.effectful = self.score_rules | self.flag_rules
+        self.step_rules = frozenset(self.rule_step)
+        self.approach_rules = frozenset(self.rule_approach)
+        self._areas = tuple(kb.areas)
+        self._full = dict.fromkeys(kb.areas, 3)
+        self._nothing = dict.fromkeys(kb.areas, 0)
+        self._step_index = {s: i for i, s in enumerate(STEPS)}
         self.feeds = _area_questions(kb)
         self._rule_positions = {r: i for i, r in enumerate(kb.rules)}
         self.rule_leaves = {
@@ -111,12 +118,16 @@ class Policy:
         trace: Trace | None = None,
     ) -> Outcome:
         fired = conclusions.fired
+        rule_flags = self.rule_flags
         flags = tuple(
-            sorted({f for r in fired for f in self.rule_flags[r]}, key=self.flag_order.__getitem__)
+            sorted(
+                {f for r in fired & self.flag_rules for f in rule_flags[r]},
+                key=self.flag_order.__getitem__,
+            )
         )
         levels, upper, status = self._levels(fired, flags, modal)
         steps, next_step = self._steps(fired, modal)
-        approaches = {self.rule_approach[r] for r in fired if r in self.rule_approach}
+        approaches = {self.rule_approach[r] for r in fired & self.approach_rules}
         approach = max(approaches, key=APPROACHES.index) if approaches else None
         open_questions = tuple(
             sorted(
@@ -147,26 +158,31 @@ class Policy:
     def _levels(self, fired, flags, modal: Modal):
         """Per area: the level the known answers reach (capped by the flags raised), the
         highest level open answers could still give, and the criterion's state."""
-        cap = {area: 3 for area in self.kb.areas}
+        flag_area, flag_cap, rule_scores = self.flag_area, self.flag_cap, self.rule_scores
+        cap = dict(self._full)
         for flag in flags:
-            area = self.flag_area[flag]
-            cap[area] = min(cap[area], self.flag_cap[flag])
-        reached = dict.fromkeys(self.kb.areas, 0)
-        for rule_id in fired:
-            for area, level in self.rule_scores[rule_id]:
-                reached[area] = max(reached[area], level)
+            area = flag_area[flag]
+            if flag_cap[flag] < cap[area]:
+                cap[area] = flag_cap[flag]
+        reached = dict(self._nothing)
+        for rule_id in fired & self.score_rules:
+            for area, level in rule_scores[rule_id]:
+                if level > reached[area]:
+                    reached[area] = level
         reachable = dict(reached)
         possible_cap = dict(cap)
-        for rule_id in modal.possible:
-            for area, level in self.rule_scores[rule_id]:
-                reachable[area] = max(reachable[area], level)
+        for rule_id in (modal.possible - fired) & self.effectful:
+            for area, level in rule_scores[rule_id]:
+                if level > reachable[area]:
+                    reachable[area] = level
             for flag in self.rule_flags[rule_id]:
-                area = self.flag_area[flag]
-                possible_cap[area] = min(possible_cap[area], self.flag_cap[flag])
+                area = flag_area[flag]
+                if flag_cap[flag] < possible_cap[area]:
+                    possible_cap[area] = flag_cap[flag]
         levels, upper, status = {}, {}, {}
-        for area in self.kb.areas:
-            level = min(reached[area], cap[area])
-            high = min(reachable[area], cap[area])
+        for area in self._areas:
+            level = reached[area] if reached[area] < cap[area] else cap[area]
+            high = reachable[area] if reachable[area] < cap[area] else cap[area]
             levels[area], upper[area] = level, high
             if level == 0 and high > 0:
                 status[area] = NOT_ASSESSED
@@ -177,9 +193,10 @@ class Policy:
         return levels, upper, status
 
     def _steps(self, fired, modal: Modal):
-        done = {self.rule_step[r] for r in fired if r in self.rule_step}
-        possible = {self.rule_step[r] for r in modal.possible if r in self.rule_step}
-        last_done = max((STEPS.index(s) for s in done), default=-1)
+        rule_step = self.rule_step
+        done = {rule_step[r] for r in fired & self.step_rules}
+        possible = {rule_step[r] for r in modal.possible & self.step_rules}
+        last_done = max((self._step_index[s] for s in done), default=-1)
         steps = {}
         for index, step in enumerate(STEPS):
             if step in done:
