@@ -58,7 +58,7 @@ class OpenQuestions:
         policy: Policy,
         outcome_of: Callable[[dict[str, str]], Outcome],
         modal_of: Callable[[dict[str, str]], Modal],
-        nearby_of: Callable[[dict[str, str], Outcome, Modal, frozenset[str]], Outcome]
+        nearby_of: Callable[[dict[str, str], Outcome, Modal, frozenset[str]], tuple[str, str]]
         | None = None,
     ):
         self.kb = kb
@@ -142,16 +142,14 @@ class OpenQuestions:
             reference = self._evaluate(reference_answers, near, changed)
             witnesses = {o: context({**answers, question_id: o}) for o in question.option_ids()}
             results = {o: self._evaluate(w, near, changed) for o, w in witnesses.items()}
-            ranks = [VERDICT_RANK[r.verdict] for r in results.values()]
-            ranks.append(VERDICT_RANK[reference.verdict])
-            steps = [STEPS.index(r.next_step) for r in results.values()]
-            steps.append(STEPS.index(reference.next_step))
+            ranks = [VERDICT_RANK[verdict] for verdict, _ in (reference, *results.values())]
+            steps = [STEPS.index(step) for _, step in (reference, *results.values())]
             candidate = Impact(
                 question_id,
                 max(ranks) - min(ranks),
                 max(steps) - min(steps),
-                (reference.verdict, reference.next_step),
-                {o: (r.verdict, r.next_step) for o, r in results.items()},
+                reference,
+                results,
                 witnesses,
                 reference_answers,
             )
@@ -160,9 +158,11 @@ class OpenQuestions:
         assert found is not None
         return found
 
-    def _evaluate(self, answers: dict[str, str], near: tuple | None, changed) -> Outcome:
+    def _evaluate(self, answers: dict[str, str], near: tuple | None, changed) -> tuple[str, str]:
+        """(verdict, next step) of a set of answers, from a nearby evaluated set if given."""
         if near is None or self.nearby_of is None:
-            return self.outcome_of(answers)
+            result = self.outcome_of(answers)
+            return result.verdict, result.next_step
         return self.nearby_of(answers, *near, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:

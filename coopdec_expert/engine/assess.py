@@ -69,7 +69,7 @@ class Assessor:
             self.nearby,
         )
         self._outcomes = _Cache(self.CACHE_SIZE)
-        self._quick = _Cache(4 * self.CACHE_SIZE)
+        self._quick = _Cache(self.CACHE_SIZE)
         self._modal = _Cache(self.CACHE_SIZE)
         # One engine per assessor: runs are serialised so threads (the app) cannot interleave.
         self._lock = threading.RLock()
@@ -88,18 +88,19 @@ class Assessor:
 
     def nearby(
         self, answers: dict[str, str], base: Outcome, base_modal: Modal, changed: frozenset[str]
-    ) -> Outcome:
-        """The compiled evaluator's outcome for answers that differ from an evaluated set
-        (`base`, with its possible reading) only in `changed`: only the rules those questions
-        can reach are evaluated again (engine/evaluator.py `nearby`). Not cached: the searches
-        that use it try each such set once."""
+    ) -> tuple[str, str]:
+        """(verdict, next step), from the compiled evaluator, for answers that differ from an
+        evaluated set (`base`, with its possible reading) only in `changed`: only the rules
+        those questions can reach are evaluated again (engine/evaluator.py `nearby`). Not
+        cached: the searches that use it try each such set once."""
         conclusions = Conclusions(base.fired, base.concluded, base.relevant)
         both = self.rules.nearby(answers, changed, conclusions, base_modal)
         if both is None:
-            return self.quick(answers)
+            result = self.quick(answers)
+            return result.verdict, result.next_step
         conclusions, modal = both
         with self._lock:
-            return self.policy.classify(answers, conclusions, modal, self.quick)
+            return self.policy.decide(answers, conclusions, modal, self.quick)
 
     def modal(self, answers: dict[str, str], conclusions: Conclusions | None = None) -> Modal:
         """What the open answers could still do (engine/evaluator.py), cached."""

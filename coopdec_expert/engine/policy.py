@@ -155,9 +155,31 @@ class Policy:
             trace=trace,
         )
 
-    def _levels(self, fired, flags, modal: Modal):
-        """Per area: the level the known answers reach (capped by the flags raised), the
-        highest level open answers could still give, and the criterion's state."""
+    def decide(
+        self,
+        answers: dict[str, str],
+        conclusions: Conclusions,
+        modal: Modal,
+        outcome_of: Callable[[dict[str, str]], Outcome],
+    ) -> tuple[str, str]:
+        """(verdict, next step) alone, as `classify` decides them — what searches compare —
+        without the rest of the outcome (scores of non-core criteria, reasons, ordering)."""
+        fired = conclusions.fired
+        flags = tuple({f for r in fired & self.flag_rules for f in self.rule_flags[r]})
+        levels, _, status = self._levels(fired, flags, modal, self.core)
+        _, next_step = self._steps(fired, modal)
+        open_questions = tuple(
+            q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN
+        )
+        verdict, _ = self._verdict(
+            answers, flags, levels, status, next_step, open_questions, outcome_of
+        )
+        return verdict, next_step
+
+    def _levels(self, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
+        """Per area (all, or those given): the level the known answers reach (capped by the
+        flags raised), the highest level open answers could still give, and its state."""
+        areas = areas or self._areas
         flag_area, flag_cap, rule_scores = self.flag_area, self.flag_cap, self.rule_scores
         cap = dict(self._full)
         for flag in flags:
@@ -180,7 +202,7 @@ class Policy:
                 if flag_cap[flag] < possible_cap[area]:
                     possible_cap[area] = flag_cap[flag]
         levels, upper, status = {}, {}, {}
-        for area in self._areas:
+        for area in areas:
             level = reached[area] if reached[area] < cap[area] else cap[area]
             high = reachable[area] if reachable[area] < cap[area] else cap[area]
             levels[area], upper[area] = level, high
