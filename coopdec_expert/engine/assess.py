@@ -74,6 +74,15 @@ class Assessor:
         # One engine per assessor: runs are serialised so threads (the app) cannot interleave.
         self._lock = threading.RLock()
 
+    def resize_caches(self, size: int) -> None:
+        """Keep at most `size` outcomes per cache (a batch worker, whose rows share few answer
+        sets, keeps a small heap)."""
+        with self._lock:
+            for cache in (self._outcomes, self._quick, self._modal):
+                cache.size = size
+                while len(cache.items) > size:
+                    cache.items.popitem(last=False)
+
     # --- outcomes -----------------------------------------------------------------------
 
     def outcome(self, answers: dict[str, str]) -> Outcome:

@@ -9,6 +9,7 @@ main process only, one transaction per chunk.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -139,11 +140,18 @@ class Worker:
 
 
 _WORKER: Worker | None = None
+WORKER_CACHE_SIZE = 512
 
 
 def _init_worker(rules_dir: Path | None, lang: str, reports_dir: Path | None, pdf: bool) -> None:
     global _WORKER
     _WORKER = Worker(rules_dir, lang, reports_dir, pdf)
+    # Rows share few answer sets: small caches keep the worker's heap small, and the objects
+    # built at start (rules, engine) are moved out of the garbage collector's passes, which
+    # then run less often (measured: ~1.5 ms of a ~10 ms row went to collections).
+    _WORKER.assessor.resize_caches(WORKER_CACHE_SIZE)
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
 
 
 def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
