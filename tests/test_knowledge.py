@@ -111,10 +111,10 @@ def _first_rule(data):
 BREAKS = [
     (
         "missing_english_because",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: _first_rule(d)["because"].pop("en"),
         [
-            "rules/s1_definition.yaml",
+            "rules/1_definition.yaml",
             "id=definition.funding_counter",
             "because.en",
             "Field required",
@@ -122,31 +122,31 @@ BREAKS = [
     ),
     (
         "unknown_key",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: _first_rule(d).update(becuase="x"),
         ["id=definition.funding_counter", "becuase", "Extra inputs"],
     ),
     (
         "condition_without_test",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: _first_rule(d).update(when={"answer": "relationship.purpose"}),
         ["id=definition.funding_counter", "exactly one of 'is', 'in', 'at_least', 'at_most'"],
     ),
     (
         "bad_severity",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: d["flags"][0].update(severity="critical"),
         ["id=funding_counter_view", "severity", "'high', 'medium' or 'low'"],
     ),
     (
         "bad_section",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: _first_rule(d)["source"].update(section="7"),
         ["id=definition.funding_counter", "source.section"],
     ),
     (
         "duplicate_id",
-        "s1_definition.yaml",
+        "1_definition.yaml",
         lambda d: d["rules"].append(dict(_first_rule(d))),
         ["duplicate id 'definition.funding_counter'"],
     ),
@@ -191,7 +191,7 @@ REFERENCE_BREAKS = [
     "name,edit,fragment", REFERENCE_BREAKS, ids=[b[0] for b in REFERENCE_BREAKS]
 )
 def test_broken_references_refuse_the_knowledge_base(tmp_path, name, edit, fragment):
-    broken = _broken(tmp_path, "s1_definition.yaml", edit)
+    broken = _broken(tmp_path, "1_definition.yaml", edit)
     with pytest.raises(KnowledgeError) as raised:
         load_checked(broken)
     assert fragment in str(raised.value)
@@ -241,7 +241,7 @@ LINT_BREAKS = [
 def test_lint_reports_design_problems(tmp_path, name, edit, fragment, request):
     if name == "quote_not_in_seed":
         request.getfixturevalue("reference_text")  # skipped here, failed under CI, without it
-    _, problems = lint(_broken(tmp_path, "s1_definition.yaml", edit))
+    _, problems = lint(_broken(tmp_path, "1_definition.yaml", edit))
     assert any(fragment in p for p in problems), problems
 
 
@@ -286,13 +286,13 @@ def test_without_a_reference_text_quotes_are_not_checked(no_reference_text, kb, 
     text = _text_of_every_quote(tmp_path, kb)
     invented = "une phrase qui n'est pas dans le texte"
     broken = _broken(
-        tmp_path, "s1_definition.yaml", lambda d: _first_rule(d)["source"].update(quote=invented)
+        tmp_path, "1_definition.yaml", lambda d: _first_rule(d)["source"].update(quote=invented)
     )
     assert locate_source() is None
     assert lint(broken)[1] == []  # nothing to check the quote against
     _, problems = lint(broken, source=text)
     assert problems == [
-        f"rules/s1_definition.yaml: rule definition.funding_counter: quote not found in the "
+        f"rules/1_definition.yaml: rule definition.funding_counter: quote not found in the "
         f'source text: "{invented}"'
     ]
 

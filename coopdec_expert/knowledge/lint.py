@@ -7,7 +7,8 @@ from functools import cache
 from pathlib import Path
 
 from ..resources import source_text_beside_checkout
-from .loader import KnowledgeBase, KnowledgeError, iter_conditions, load_knowledge
+from .conditions import allowed_options, iter_conditions
+from .loader import KnowledgeBase, KnowledgeError, load_knowledge
 from .models import AnswerCondition, FactCondition, NotCondition
 
 # The reference text the quotes come from (the "seed"): not part of the package.
@@ -236,8 +237,6 @@ def design_problems(kb: KnowledgeBase) -> list[str]:
 
 def _never_fires(condition, kb: KnowledgeBase, concluded: set[str], seen: set[str]) -> bool:
     """True when an `all` asks two incompatible option sets of one question (a contradiction)."""
-    from ..engine.compiler import allowed_options
-
     if getattr(condition, "all", None):
         wanted: dict[str, set[str]] = {}
         for child in condition.all:
