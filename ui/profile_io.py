@@ -21,10 +21,10 @@ from coopdec_expert.report import render
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
-def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
+def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase, lang: str = "fr") -> Profile:
     """Validate uploaded bytes into a Profile; raise ProfileError naming the problem (size, file
     type, encoding, syntax, field, question, option) exactly as the CLI does for a file."""
-    return profile_from_bytes(name, data, kb)
+    return profile_from_bytes(name, data, kb, lang)
 
 
 def examples() -> list[str]:

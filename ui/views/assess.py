@@ -38,7 +38,7 @@ def load_upload(name: str, data: bytes) -> bool:
     """Replace the current profile by an uploaded one; on a bad file keep the answers and
     leave a message naming the problem. Returns whether the profile was loaded."""
     try:
-        loaded = profile_io.read_uploaded_profile(name, data, state.assessor().kb)
+        loaded = profile_io.read_uploaded_profile(name, data, state.assessor().kb, state.lang())
     except ProfileError as error:
         st.session_state[NOTICE] = problem_notice(error)
         return False
