@@ -152,6 +152,10 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml", lang: str 
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML refuses: where is it
+            before = text[: error.position]
+            line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+            where = f" at line {line}, column {column}"
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ProfileError([f"not valid YAML{where}: {shorten(problem, 200)}"], source) from None
 

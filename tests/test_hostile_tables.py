@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coopdec_expert.cli import app
+from coopdec_expert.screening import readers
 from coopdec_expert.screening.readers import MAX_CELL_CHARS, MAX_COLUMNS
 from coopdec_expert.screening.run import ScreenOptions, screen_requests
 from coopdec_expert.screening.table import RequestTable, TableError
@@ -93,6 +94,25 @@ def test_a_quote_left_open_on_many_lines_never_swallows_the_file(kb):
     rows = rows_of((HEADER + "\n".join(lines) + "\n").encode(), "d.csv", kb)
     assert len(assessed(rows)) == 299
     assert problems(rows) == [(12, WHOLE_ROW, "")]
+
+
+def test_after_many_broken_quotes_the_lines_are_named_in_blocks(kb, monkeypatch):
+    """Reading each broken record's lines again is bounded (MAX_REREADS): beyond, the lines a
+    broken record swallowed are named in its error, and later rows keep their numbers."""
+    monkeypatch.setattr(readers, "MAX_REREADS", 2)
+    lines = [f'r{i};"Commune {i};Mali;projects;stable' for i in range(8)]
+    lines += ["ok;Pô;Mali;projects;stable"]
+    rows = rows_of((HEADER + "\n".join(lines) + "\n").encode(), "d.csv", kb)
+    assert [(r.number, r.profile is not None) for r in rows] == [
+        (2, False),  # read again: its second line is row 3
+        (3, False),  # read again
+        (4, False),  # lines 4 and 5: one block
+        (6, False),  # lines 6 and 7
+        (8, False),  # lines 8 and 9
+        (10, True),  # the good row after them, read with its own number
+    ]
+    assert "lines 4 to 5" in rows[2].problems[0].problem
+    assert "lines 8 to 9" in rows[4].problems[0].problem
 
 
 def test_a_cell_over_the_csv_limit_is_that_rows_error(kb):

@@ -173,8 +173,9 @@ class CsvRows:
             except StopIteration:
                 return
             except (csv.Error, _RecordTooLong) as error:
-                number += 1
-                yield self._broken(number, start, error)
+                broken = self._broken(number + 1, start, error)
+                number += 1 + broken.details.get("last", start) - start  # a block: its lines
+                yield broken
                 reader = csv.reader(self._lines, delimiter=self._delimiter, strict=True)
                 continue
             number += 1
@@ -194,7 +195,8 @@ class CsvRows:
         if self._rereads < MAX_REREADS:
             self._rereads += 1
             self._lines.push_back(taken[1:])
-            last = start
+        elif last > start:  # too many broken records to read each again: named as a block
+            kind, details = "unread_lines", {"last": last, "limit": MAX_REREADS}
         return RawRow(number, line=start, broken=kind, details={"line": start, **details})
 
 
