@@ -105,3 +105,11 @@ def test_cli_refuses_each_with_exit_2_and_one_line(tmp_path):
         assert result.stdout == ""
         message = result.stderr.strip()
         assert message.startswith("error: ") and "\n" not in message and len(message) < 400
+
+
+def test_terminal_escape_sequences_in_a_file_name_are_not_printed(tmp_path):
+    path = tmp_path / "\x1b[2J\x1b[31mprofil.yaml"
+    path.write_text("answers:\n  nope: x\n", encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(path)])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "[31mprofil.yaml" in result.stderr
