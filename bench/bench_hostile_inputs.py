@@ -95,6 +95,25 @@ def xlsx_lying_dimension(rows: int = 200_000) -> bytes:
     return _workbook_with_sheet(write)
 
 
+def xlsx_one_wide_row(megabytes: int = 90) -> bytes:
+    """Under the caps (90 MB, compressed ~10 times): one row of ~7 million cells, which
+    openpyxl would hold as one XML tree before reading any of it."""
+    from openpyxl.utils import get_column_letter
+
+    cycle = "".join(f'<c r="{get_column_letter(i)}2"/>' for i in range(1, 16385)).encode()
+
+    def write(member) -> None:
+        member.write(SHEET + b"<sheetData>")
+        member.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c>')
+        member.write(b'<c r="B1" t="inlineStr"><is><t>south_name</t></is></c></row><row r="2">')
+        for _ in range(megabytes * (1 << 20) // len(cycle)):
+            member.write(cycle)
+        member.write(b'</row><row r="3"><c r="A3" t="inlineStr"><is><t>r3</t></is></c></row>')
+        member.write(b"</sheetData></worksheet>")
+
+    return _workbook_with_sheet(write)
+
+
 HEADER = "id;south_name;south_country;relationship.purpose;context.political_stability\n"
 
 
@@ -125,12 +144,13 @@ def reproducers() -> dict[str, tuple[str, bytes]]:
         "JSON nested 500,000 levels": ("p.json", ("[" * 500_000 + "]" * 500_000).encode()),
         "integer of 5,000 digits": ("p.yaml", ("id: " + "9" * 5000 + "\nanswers: {}").encode()),
         "CSV unclosed quote, 100,000 rows": ("t.csv", (HEADER + "\n".join(unclosed)).encode()),
-        "CSV every line opens a quote, 50,000": ("t.csv", (HEADER + every_line_quoted).encode()),
+        "CSV a quote opened on 50,000 lines": ("t.csv", (HEADER + every_line_quoted).encode()),
         "CSV cell of 200,000 characters": ("t.csv", (HEADER + "\n".join(huge_cell)).encode()),
         "JSON table nested 1,000,000 levels": ("t.json", b"[" * 1_000_000 + b"]" * 1_000_000),
         "XLSX zip bomb (2.4 GB in the zip)": ("t.xlsx", xlsx_zip_bomb()),
         "XLSX declaring A1:XFD1048576": ("t.xlsx", xlsx_padding_bomb()),
         "XLSX 200,000 rows ending at XFD": ("t.xlsx", xlsx_lying_dimension()),
+        "XLSX one row of 7 million cells": ("t.xlsx", xlsx_one_wide_row()),
     }
 
 

@@ -151,6 +151,8 @@ def table_files(draw) -> tuple[str, bytes]:
     ministries send."""
     separator = draw(st.sampled_from([";", ",", "\t"]))
     header = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6))
+    if draw(st.integers(0, 9)) < 7:  # most tables have their id column
+        header = ["id", *header]
     rows = draw(st.lists(st.lists(CELLS, max_size=8), max_size=12))
     text = "\n".join(separator.join(row) for row in [header, *rows])
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le"]))

@@ -385,3 +385,26 @@ def test_a_huge_cell_leaves_complete_outputs_and_the_other_rows(tmp_path):
     assert [line.split(",")[0] for line in results[1:]] == ["r0", "r1", "r3", "r4"]
     errors = (out / "errors.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(errors) == 2 and errors[1].startswith("4,(whole row),")
+
+
+def test_reading_a_huge_xlsx_row_takes_no_memory_for_its_cells(kb):
+    """A row of 300,000 cells and no <dimension>: openpyxl's read-only sheet would build the
+    XML tree of every cell (once to find the size, once to read); read here, the row is cut at
+    MAX_COLUMNS cells as it is parsed. Memory, not time, is measured (tracemalloc)."""
+    import tracemalloc
+
+    letters = [openpyxl.utils.get_column_letter(i) for i in range(1, 16385)]
+    wide = "".join(f'<c r="{letters[i % 16384]}2"/>' for i in range(300_000))  # not a zip bomb
+    rows_xml = XLSX_HEADER + f'<row r="2">{wide}</row><row r="3">{cell("A3", "b")}</row>'
+    data = xlsx_with_sheet(
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows_xml}</sheetData></worksheet>"
+    )
+    tracemalloc.start()
+    try:
+        rows = rows_of(data, "d.xlsx", kb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(r.number, r.profile is not None) for r in rows] == [(2, False), (3, True)]
+    assert peak < 10 * 1024 * 1024, f"{peak / 1e6:.1f} MB"  # 2 MB; with openpyxl's sheet 25 MB

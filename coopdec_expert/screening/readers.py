@@ -290,17 +290,19 @@ class XlsxRows:
     size were checked. Raises Refused (at opening, or mid-way if the XML breaks)."""
 
     def __init__(self, stream: IO[bytes]):
-        import openpyxl
-
         self.width: int | None = None  # the header's, once read: cells beyond are `extra`
+        self._archive = None
         check_archive(stream)
         try:
-            self.workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-            sheet = self.workbook.worksheets[0]
+            workbook, path = self._open(stream)
+            rows, columns = self._declared_size(path)
         except Exception as error:  # any broken zip or XML is "not a workbook"
+            self.close()
+            if isinstance(error, Refused):
+                raise
             raise Refused("xlsx", reason=type(error).__name__) from None
-        rows, columns = sheet.max_row or 0, sheet.max_column or 0
         if rows > MAX_XLSX_ROWS or columns > MAX_COLUMNS:
+            self.close()
             raise Refused(
                 "xlsx_dimension",
                 rows=rows,
@@ -309,15 +311,48 @@ class XlsxRows:
                 max_columns=MAX_COLUMNS,
             )
         self.estimated_rows = max(rows - 1, 0) if rows else None
-        source = self.workbook._archive.open(sheet._worksheet_path)  # as openpyxl's sheet does
         self._parser = _sheet_parser_class()(
-            source,
-            self.workbook.shared_strings,
+            self._archive.open(path),
+            self._strings,
             data_only=True,
-            epoch=self.workbook.epoch,
-            date_formats=self.workbook._date_formats,
-            timedelta_formats=self.workbook._timedelta_formats,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
         )
+
+    def _open(self, stream: IO[bytes]):
+        """What openpyxl's load_workbook reads, but not the sheets: a read-only worksheet
+        scans its whole sheet for a size when the <dimension> tag is missing, building the
+        XML tree of every cell (700 MB for a 17 MB file)."""
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(stream, read_only=True, data_only=True)
+        self._archive = reader.archive
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which cells hold dates
+        self._strings = reader.shared_strings
+        for _sheet, relation in reader.parser.find_sheets():
+            if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
+                return reader.wb, relation.target
+        raise Refused("xlsx", reason="no worksheet")
+
+    def _declared_size(self, path: str) -> tuple[int, int]:
+        """(rows, columns) of the sheet's <dimension>, read up to <sheetData> only."""
+        from openpyxl.utils.cell import range_boundaries
+        from openpyxl.xml.functions import iterparse
+
+        with self._archive.open(path) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start" and tag == "sheetData":
+                    break
+                if event == "end" and tag == "dimension":
+                    _, _, columns, rows = range_boundaries(element.get("ref", "A1"))
+                    return rows or 0, columns or 0
+        return 0, 0
 
     def __iter__(self) -> Iterator[RawRow]:
         rows = self._parser.rows()
@@ -348,4 +383,5 @@ class XlsxRows:
             yield row
 
     def close(self) -> None:
-        self.workbook.close()
+        if self._archive is not None:
+            self._archive.close()
