@@ -33,8 +33,12 @@ def alias_bomb(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _workbook_with_sheet(write_sheet) -> bytes:
-    """A workbook made by openpyxl whose first sheet is written by `write_sheet(member)`."""
+SHARED = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _workbook_with_sheet(write_sheet, write_strings=None) -> bytes:
+    """A workbook made by openpyxl whose first sheet is written by `write_sheet(member)`, and
+    its table of shared texts by `write_strings(member)` if given."""
     import openpyxl
 
     buffer = io.BytesIO()
@@ -43,11 +47,18 @@ def _workbook_with_sheet(write_sheet) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for item in source.infolist():
+            data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 with target.open(item.filename, "w", force_zip64=True) as member:
                     write_sheet(member)
-            else:
-                target.writestr(item, source.read(item.filename))
+                continue
+            if item.filename == "[Content_Types].xml" and write_strings is not None:
+                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED}"/>'
+                data = data.replace(b"</Types>", override.encode() + b"</Types>")
+            target.writestr(item, data)
+        if write_strings is not None:
+            with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+                write_strings(member)
     return out.getvalue()
 
 
@@ -114,6 +125,23 @@ def xlsx_one_wide_row(megabytes: int = 90) -> bytes:
     return _workbook_with_sheet(write)
 
 
+def xlsx_many_texts(count: int = 4_000_000) -> bytes:
+    """A table of 4 million short shared texts (~90 MB, under the size caps)."""
+
+    def write_strings(member) -> None:
+        member.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        for start in range(0, count, 10_000):
+            texts = "".join(f"<si><t>{i}</t></si>" for i in range(start, start + 10_000))
+            member.write(texts.encode())
+        member.write(b"</sst>")
+
+    def write_sheet(member) -> None:
+        member.write(SHEET + b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+        member.write(b"</sheetData></worksheet>")
+
+    return _workbook_with_sheet(write_sheet, write_strings)
+
+
 HEADER = "id;south_name;south_country;relationship.purpose;context.political_stability\n"
 
 
@@ -151,6 +179,7 @@ def reproducers() -> dict[str, tuple[str, bytes]]:
         "XLSX declaring A1:XFD1048576": ("t.xlsx", xlsx_padding_bomb()),
         "XLSX 200,000 rows ending at XFD": ("t.xlsx", xlsx_lying_dimension()),
         "XLSX one row of 7 million cells": ("t.xlsx", xlsx_one_wide_row()),
+        "XLSX 4 million shared texts": ("t.xlsx", xlsx_many_texts()),
     }
 
 

@@ -235,8 +235,12 @@ def test_deep_json_is_refused(kb):
 # --- XLSX -------------------------------------------------------------------------------
 
 
-def xlsx_with_sheet(sheet_xml: str) -> bytes:
-    """A workbook made by openpyxl whose first sheet's XML is replaced by `sheet_xml`."""
+SHARED = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def xlsx_with_sheet(sheet_xml: str, shared_strings: list[str] | None = None) -> bytes:
+    """A workbook made by openpyxl whose first sheet's XML is replaced by `sheet_xml`, with a
+    table of shared texts if given (openpyxl itself writes texts inline)."""
     buffer = io.BytesIO()
     openpyxl.Workbook().save(buffer)
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
@@ -246,7 +250,17 @@ def xlsx_with_sheet(sheet_xml: str) -> bytes:
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = sheet_xml.encode()
+            if item.filename == "[Content_Types].xml" and shared_strings is not None:
+                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED}"/>'
+                data = data.replace(b"</Types>", override.encode() + b"</Types>")
             target.writestr(item, data)
+        if shared_strings is not None:
+            entries = "".join(f"<si><t>{text}</t></si>" for text in shared_strings)
+            target.writestr(
+                "xl/sharedStrings.xml",
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                f"{entries}</sst>",
+            )
     return out.getvalue()
 
 
@@ -408,3 +422,19 @@ def test_reading_a_huge_xlsx_row_takes_no_memory_for_its_cells(kb):
         tracemalloc.stop()
     assert [(r.number, r.profile is not None) for r in rows] == [(2, False), (3, True)]
     assert peak < 10 * 1024 * 1024, f"{peak / 1e6:.1f} MB"  # 2 MB; with openpyxl's sheet 25 MB
+
+
+def test_a_workbook_of_too_many_distinct_texts_is_refused(kb, monkeypatch):
+    """openpyxl keeps the XML tree of the whole table of texts: 4 million short texts in a
+    10 MB file took 680 MB. It is read entry by entry, and capped (here lowered to 50)."""
+    texts = ["id", "south_name", *(f"r{i}" for i in range(60))]
+    rows_xml = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+    rows_xml += "".join(
+        f'<row r="{i}"><c r="A{i}" t="s"><v>{i}</v></c></row>' for i in range(2, 62)
+    )
+    data = xlsx_with_sheet(sheet(rows_xml), shared_strings=texts)
+    monkeypatch.setattr(readers, "MAX_XLSX_STRINGS", 50)
+    assert "more than 50 distinct texts" in refused(data, "d.xlsx", kb)
+    monkeypatch.setattr(readers, "MAX_XLSX_STRINGS", 1000)
+    rows = rows_of(data, "d.xlsx", kb)
+    assert [r.partnership_id for r in rows] == [f"r{i}" for i in range(60)]

@@ -31,6 +31,7 @@ MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024  # ~25,000 complete rows; larger regis
 MAX_XLSX_RATIO = 100  # uncompressed / compressed of a member over 1 MB (real sheets: 5-20)
 MAX_XLSX_MEMBERS = 10_000
 MAX_XLSX_ROWS = 1_048_576  # Excel's own limit
+MAX_XLSX_STRINGS = 1_000_000  # distinct texts of a workbook (~25,000 rows have < 200,000)
 
 
 class Refused(Exception):
@@ -285,6 +286,32 @@ def _sheet_parser_class():
     return SheetParser
 
 
+def _shared_strings(source: IO[bytes]) -> list[str]:
+    """The workbook's table of texts, as openpyxl reads it, but each entry dropped from the
+    XML tree once read (openpyxl keeps them all) and at most MAX_XLSX_STRINGS of them: a 10 MB
+    workbook of 4 million short texts took 680 MB."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    entry = f"{{{SHEET_MAIN_NS}}}si"
+    strings: list[str] = []
+    root = None
+    for event, element in iterparse(source, events=("start", "end")):
+        if event == "start":
+            root = element if root is None else root
+            continue
+        if element.tag != entry:
+            continue
+        if len(strings) >= MAX_XLSX_STRINGS:
+            raise Refused("xlsx_strings", limit=MAX_XLSX_STRINGS)
+        strings.append(Text.from_tree(element).content.replace("x005F_", ""))
+        element.clear()
+        if root is not None and len(root) and root[0] is element:
+            del root[0]
+    return strings
+
+
 class XlsxRows:
     """The first sheet of a workbook as RawRows, after the archive and the sheet's declared
     size were checked. Raises Refused (at opening, or mid-way if the XML breaks)."""
@@ -326,14 +353,18 @@ class XlsxRows:
         XML tree of every cell (700 MB for a 17 MB file)."""
         from openpyxl.reader.excel import ExcelReader
         from openpyxl.styles.stylesheet import apply_stylesheet
+        from openpyxl.xml.constants import SHARED_STRINGS
 
         reader = ExcelReader(stream, read_only=True, data_only=True)
         self._archive = reader.archive
         reader.read_manifest()
-        reader.read_strings()
+        part = reader.package.find(SHARED_STRINGS)
+        self._strings: list[str] = []
+        if part is not None:
+            with reader.archive.open(part.PartName[1:]) as source:
+                self._strings = _shared_strings(source)
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)  # which cells hold dates
-        self._strings = reader.shared_strings
         for _sheet, relation in reader.parser.find_sheets():
             if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
                 return reader.wb, relation.target
