@@ -349,6 +349,13 @@ def test_an_xlsx_zip_bomb_is_refused_before_reading(kb):
     assert "MB once uncompressed; at most 100 MB" in message
 
 
+def test_a_workbook_part_read_whole_is_capped(kb, monkeypatch):
+    """styles.xml, workbook.xml… are parsed whole by openpyxl: each is capped (here at 1 KB)."""
+    monkeypatch.setattr(readers, "MAX_XLSX_PART", 1024)
+    message = refused(xlsx_with_sheet(sheet(XLSX_HEADER)), "d.xlsx", kb)
+    assert "the workbook's part" in message and "xl/" in message
+
+
 def test_a_workbook_broken_mid_sheet_leaves_no_output(kb, tmp_path):
     rows_xml = XLSX_HEADER + "".join(
         f'<row r="{i}">{cell(f"A{i}", f"r{i}")}{cell(f"B{i}", "projects")}</row>'

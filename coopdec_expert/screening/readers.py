@@ -31,6 +31,7 @@ MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024  # ~25,000 complete rows; larger regis
 MAX_XLSX_RATIO = 100  # uncompressed / compressed of a member over 1 MB (real sheets: 5-20)
 MAX_XLSX_MEMBERS = 10_000
 MAX_XLSX_ROWS = 1_048_576  # Excel's own limit
+MAX_XLSX_PART = 16 * 1024 * 1024  # workbook.xml, styles.xml…: parsed whole by openpyxl
 MAX_XLSX_STRINGS = 1_000_000  # distinct texts of a workbook (~25,000 rows have < 200,000)
 
 
@@ -225,6 +226,17 @@ def check_archive(stream: IO[bytes]) -> None:
         if member.file_size > mb and member.file_size > MAX_XLSX_RATIO * member.compress_size:
             ratio = member.file_size // max(member.compress_size, 1)
             raise Refused("xlsx_bomb", ratio=ratio, limit=MAX_XLSX_RATIO)
+        streamed = member.filename.startswith("xl/worksheets/") or member.filename.endswith(
+            "sharedStrings.xml"
+        )
+        parsed_whole = member.filename.endswith((".xml", ".rels")) and not streamed
+        if parsed_whole and member.file_size > MAX_XLSX_PART:
+            raise Refused(
+                "xlsx_part",
+                part=member.filename,
+                size=round(member.file_size / mb),
+                limit=round(MAX_XLSX_PART / mb),
+            )
 
 
 def _sheet_parser_class():
