@@ -1,21 +1,22 @@
-"""Speed of the engine and the explanations (issue: fast enough to be interactive).
+"""Speed of the engine, the open-question analysis and the explanations, on the profiles users
+have: sparse (a shipped example cut to 3, 8 and 15 answers, three draws each), middling (every
+option equally likely, some unknown or unanswered) and the complete shipped examples.
 
-Run: `uv run python bench/bench_engine.py` (numbers go in README.md, not in tests).
-Measures, on this machine:
-- one assessment with full trace (experta engine + classification, cache off), median and p95,
-  on the shipped examples and on generated profiles, and the same for the independent
-  evaluator of tests/;
-- `assess()` (the Assessment, including the `missing` analysis);
-- the what-if sweep over every single-answer alternative of a profile (cache off);
-- explain --why and --path.
+Run: `uv run python bench/bench_engine.py [--rounds 3]` (figures go in README.md, not in tests).
+Each figure is the median over the profiles of the per-profile CPU time (`process_time`), with
+its p95 and the wall-clock median beside it, and its ratio to the floor measured in the same
+run: one conclusion of the compiled evaluator on the same profiles. Caches are cleared before
+each measured call; each measure is repeated `--rounds` times and the median round is kept.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,109 +31,131 @@ from coopdec_expert.knowledge.models import UNKNOWN  # noqa: E402
 from coopdec_expert.profile import Profile, load_profile  # noqa: E402
 from tests.independent_evaluator import IndependentEvaluator  # noqa: E402
 
-
-def timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return (time.perf_counter() - start) * 1000
+Answers = dict[str, str]
 
 
-def summary(label: str, samples: list[float]) -> str:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-    median = statistics.median(samples)
-    return f"{label:58s} n={len(samples):4d}  median {median:7.1f} ms  p95 {p95:7.1f} ms"
+def examples(kb) -> list[Answers]:
+    return [
+        dict(load_profile(p, kb).answers)
+        for p in sorted((ROOT / "examples").iterdir())
+        if p.suffix in {".yaml", ".yml", ".json"}
+    ]
 
 
-def generated_profiles(kb, count: int, seed: int = 7) -> list[dict[str, str]]:
+def sparse_profiles(full: list[Answers], seed: int = 11) -> list[Answers]:
+    """Each example cut to 3, 8 and 15 of its answers, three draws each."""
     rng = random.Random(seed)
-    profiles = []
+    found = []
+    for answers in full:
+        for size in (3, 8, 15):
+            for _ in range(3):
+                kept = rng.sample(sorted(answers), min(size, len(answers)))
+                found.append({q: answers[q] for q in kept})
+    return found
+
+
+def middling_profiles(kb, count: int = 40, seed: int = 13) -> list[Answers]:
+    """Every question: unanswered 15%, unknown 15%, else any option with equal chance."""
+    rng = random.Random(seed)
+    found = []
     for _ in range(count):
         answers = {}
         for question in kb.questions.values():
             roll = rng.random()
-            if roll < 0.1:
+            if roll < 0.15:
                 continue
-            if roll < 0.2:
-                answers[question.id] = UNKNOWN
-            else:  # skewed towards favourable answers, as real files are
-                options = question.option_ids()
-                answers[question.id] = options[-1] if rng.random() < 0.5 else rng.choice(options)
-        profiles.append(answers)
-    return profiles
+            answers[question.id] = UNKNOWN if roll < 0.30 else rng.choice(question.option_ids())
+        found.append(answers)
+    return found
+
+
+class Bench:
+    def __init__(self, assessor: Assessor, rounds: int):
+        self.assessor = assessor
+        self.rounds = rounds
+
+    def clear(self) -> None:
+        for cache in (self.assessor._outcomes, self.assessor._quick, self.assessor._modal):
+            cache.items.clear()
+
+    def measure(self, work: Callable[[Answers], object], profiles: list[Answers]):
+        """(cpu samples, wall samples) in ms, per profile, median round kept."""
+        rounds = []
+        for _ in range(self.rounds):
+            cpu, wall = [], []
+            for answers in profiles:
+                self.clear()
+                start_cpu, start_wall = time.process_time(), time.perf_counter()
+                work(answers)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+                wall.append((time.perf_counter() - start_wall) * 1000)
+            rounds.append((statistics.median(cpu), cpu, wall))
+        rounds.sort(key=lambda r: r[0])
+        _, cpu, wall = rounds[len(rounds) // 2]
+        return cpu, wall
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def row(label: str, cpu: list[float], wall: list[float], floor: float) -> str:
+    median = statistics.median(cpu)
+    return (
+        f"| {label} | {len(cpu)} | {median:.2f} | {p95(cpu):.2f} | "
+        f"{statistics.median(wall):.2f} | {median / floor:.0f}× |"
+    )
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    rounds = parser.parse_args().rounds
     kb = load_checked()
     assessor = Assessor(kb)
+    bench = Bench(assessor, rounds)
     evaluator = IndependentEvaluator()
-    examples = [
-        dict(load_profile(p, kb).answers)
-        for p in sorted((ROOT / "examples").iterdir())
-        if p.suffix in {".yaml", ".json"}
-    ]
-    generated = generated_profiles(kb, 300)
-
-    def uncached(answers):
-        assessor._cache.clear()
-        assessor.outcome(answers)
-
-    for answers in examples[:3]:  # warm-up
-        uncached(answers)
-    print(f"rules: {len(kb.rules)}, questions: {len(kb.questions)}")
-    print(summary("engine + trace, examples (x20)", [timed(uncached, a) for a in examples * 20]))
-    print(summary("engine + trace, generated profiles", [timed(uncached, a) for a in generated]))
-    print(
-        summary(
-            "independent evaluator, examples (x20)",
-            [timed(evaluator.evaluate, a) for a in examples * 20],
-        )
-    )
-    print(
-        summary(
-            "independent evaluator, generated profiles",
-            [timed(evaluator.evaluate, a) for a in generated],
-        )
-    )
-
-    def full_assess(answers):
-        assessor._cache.clear()
+    complete = examples(kb)
+    sets = {
+        "complete examples": complete,
+        "sparse (3/8/15 answers)": sparse_profiles(complete),
+        "middling": middling_profiles(kb),
+    }
+    for answers in complete:  # warm-up
         assessor.assess(Profile(answers=answers))
 
-    print(
-        summary(
-            "assess() with missing analysis, examples", [timed(full_assess, a) for a in examples]
-        )
-    )
-    print(
-        summary(
-            "assess() with missing analysis, generated",
-            [timed(full_assess, a) for a in generated[:40]],
-        )
-    )
-
-    def full_sweep(answers):
-        assessor._cache.clear()
-        sweep(assessor, answers)
-
-    alternatives = len(sweep(assessor, examples[0]))
-    print(
-        summary(
-            f"what-if sweep, every single-answer alternative (~{alternatives})",
-            [timed(full_sweep, a) for a in examples],
-        )
-    )
-
-    def why(answers):
-        assessor._cache.clear()
-        explain_why(assessor, answers, "fr")
-
-    def path(answers):
-        assessor._cache.clear()
-        paths_to_next_level(assessor, answers, "fr")
-
-    print(summary("explain why (cache off)", [timed(why, a) for a in examples]))
-    print(summary("explain --path, 3 changes (cache off)", [timed(path, a) for a in examples]))
+    print(f"rules: {len(kb.rules)}, questions: {len(kb.questions)}; ms of CPU per profile")
+    print()
+    print("| work | profiles | median | p95 | wall median | × floor |")
+    print("|---|---|---|---|---|---|")
+    for name, profiles in sets.items():
+        floor_cpu, _ = bench.measure(assessor.rules.conclude, profiles)
+        floor = statistics.median(floor_cpu)
+        print(row(f"floor: one conclusion, compiled evaluator — {name}", floor_cpu, _, floor))
+        measures: list[tuple[str, Callable[[Answers], object]]] = [
+            ("outcome, compiled evaluator (with the possible reading)", assessor.quick),
+            ("outcome, experta engine of record (with trace)", assessor.outcome),
+            ("independent evaluator of tests/", evaluator.evaluate),
+            (
+                "`assess()` with the `missing` analysis",
+                lambda a: assessor.assess(Profile(answers=a)),
+            ),
+        ]
+        if name == "complete examples":
+            measures += [
+                ("what-if sweep, every single-answer alternative", lambda a: sweep(assessor, a)),
+                ("`explain --path` (up to 3 changes)", lambda a: paths_to_next_level(assessor, a)),
+                ("`explain` why", lambda a: explain_why(assessor, a, "fr")),
+            ]
+        if name == "middling":
+            measures += [
+                ("what-if sweep, every single-answer alternative", lambda a: sweep(assessor, a)),
+                ("`explain --path` (up to 3 changes)", lambda a: paths_to_next_level(assessor, a)),
+            ]
+        for label, work in measures:
+            cpu, wall = bench.measure(work, profiles)
+            print(row(f"{label} — {name}", cpu, wall, floor))
 
 
 if __name__ == "__main__":

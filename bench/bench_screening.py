@@ -1,12 +1,13 @@
 """Throughput of `coopdec screen`: requests per second and peak memory (not a test).
 
-    uv run python bench/bench_screening.py                 # 10,000 complete rows, reports off
+    uv run python bench/bench_screening.py                 # 10,000 realistic rows, reports off
     uv run python bench/bench_screening.py --rows 2000     # another size, to see memory flat
 
 Each measurement runs in a fresh subprocess so that its peak memory (getrusage: the main
-process and the largest worker) is its own. Rows are generated with a fixed seed: complete rows
-(every question answered, the common case of a filled-in register) and sparse rows (a third of
-the questions answered, where `missing` needs counterfactual runs).
+process and the largest worker) is its own. Rows are generated with a fixed seed, as a register
+really is: a third sparse (a third of the questions answered: first letters, files to complete),
+the rest middling (every question answered with any of its options, about one in seven
+"unknown"); and, for comparison, complete rows.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate(path: Path, rows: int, sparse: bool, seed: int = 7) -> None:
-    """A CSV in the template's layout with random but valid answers."""
+def generate(path: Path, rows: int, mix: str, seed: int = 7) -> None:
+    """A CSV in the template's layout with random but valid answers; `mix` is "realistic" (a
+    third sparse, the rest middling) or "complete" (every question answered)."""
     from coopdec_expert.knowledge.lint import load_checked
     from coopdec_expert.screening.table import META_COLUMNS
 
@@ -46,14 +48,21 @@ def generate(path: Path, rows: int, sparse: bool, seed: int = 7) -> None:
                 "south_name": f"Commune du Sud {index % 89}",
                 "south_country": rng.choice(countries),
             }
-            answers = [
-                rng.choice(q.option_ids()) if not sparse or rng.random() < 0.33 else ""
-                for q in questions
-            ]
+            sparse = mix == "realistic" and index % 3 == 0
+            unknown = 0.15 if mix == "realistic" else 0.0
+            answers = []
+            for question in questions:
+                roll = rng.random()
+                if sparse and roll > 0.33:
+                    answers.append("")
+                elif roll < unknown and question.accepts_unknown:
+                    answers.append("unknown")
+                else:
+                    answers.append(rng.choice(question.option_ids()))
             writer.writerow([*(meta.get(c, "") for c in META_COLUMNS), *answers])
 
 
-def measure(rows: int, workers: int, reports: bool, sparse: bool) -> dict:
+def measure(rows: int, workers: int, reports: bool, mix: str) -> dict:
     """One run of the batch, in this process; returns the numbers as a dict."""
     from coopdec_expert.knowledge.lint import load_checked
     from coopdec_expert.screening.run import ScreenOptions, screen_requests
@@ -61,7 +70,7 @@ def measure(rows: int, workers: int, reports: bool, sparse: bool) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "requests.csv"
-        generate(source, rows, sparse)
+        generate(source, rows, mix)
         kb = load_checked()
         options = ScreenOptions(
             out_dir=Path(folder) / "out",
@@ -81,7 +90,7 @@ def measure(rows: int, workers: int, reports: bool, sparse: bool) -> dict:
         "rows": rows,
         "workers": workers,
         "reports": reports,
-        "sparse": sparse,
+        "mix": mix,
         "assessed": result.assessed,
         "stored": result.stored,
         "seconds": round(elapsed, 2),
@@ -93,9 +102,9 @@ def measure(rows: int, workers: int, reports: bool, sparse: bool) -> dict:
     }
 
 
-def _in_subprocess(rows: int, workers: int, reports: bool, sparse: bool) -> dict:
+def _in_subprocess(rows: int, workers: int, reports: bool, mix: str) -> dict:
     command = [sys.executable, __file__, "--one", str(rows), "--workers", str(workers)]
-    command += ["--reports"] * reports + ["--sparse"] * sparse
+    command += ["--reports"] * reports + ["--mix", mix]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -105,29 +114,28 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reports-rows", type=int, default=100)
-    parser.add_argument("--sparse-rows", type=int, default=300)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reports", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--sparse", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mix", default="realistic", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.workers, args.reports, args.sparse)))
+        print(json.dumps(measure(args.one, args.workers, args.reports, args.mix)))
         return
     runs = [
-        (args.rows // 5, False, False),
-        (args.rows, False, False),
-        (args.sparse_rows, False, True),
-        (args.reports_rows, True, False),
+        (args.rows // 5, False, "realistic"),
+        (args.rows, False, "realistic"),
+        (args.rows, False, "complete"),
+        (args.reports_rows, True, "realistic"),
     ]
     header = (
-        "rows  workers  reports  sparse  seconds  req/s  peak main MB  peak worker MB"
+        "rows  workers  reports  rows mix   seconds  req/s  peak main MB  peak worker MB"
         "  CPU main s  CPU workers s"
     )
     print(header)
-    for rows, reports, sparse in runs:
-        r = _in_subprocess(rows, args.workers, reports, sparse)
+    for rows, reports, mix in runs:
+        r = _in_subprocess(rows, args.workers, reports, mix)
         print(
-            f"{r['rows']:>5}  {r['workers']:>7}  {str(r['reports']):>7}  {str(r['sparse']):>6}  "
+            f"{r['rows']:>5}  {r['workers']:>7}  {str(r['reports']):>7}  {r['mix']:>9}  "
             f"{r['seconds']:>7}  {r['per_second']:>5}  {r['peak_rss_main_mb']:>12}  "
             f"{r['peak_rss_worker_mb']:>14}  {r['cpu_main_s']:>10}  {r['cpu_workers_s']:>13}"
         )

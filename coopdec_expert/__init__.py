@@ -8,7 +8,12 @@ the CLI as one line with its fix instead of a traceback):
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("coopdec-expert")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 __all__ = ["Assessment", "Assessor", "Profile", "assess", "load_knowledge", "load_profile"]
 
 

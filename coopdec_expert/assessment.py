@@ -33,11 +33,29 @@ class SourceRef(Out):
 
 
 class Reason(Out):
-    """One reason for the verdict: a machine code, the ids involved, and a sentence."""
+    """One reason for the verdict: a machine code, the ids involved, a sentence, and the
+    questions it rests on (the known answers behind a not_ready or conditional, the open
+    questions that would settle an insufficient_information)."""
 
     code: str
     items: list[str] = []
     text: str
+    questions: list[str] = []
+
+
+StepStateName = Literal["done", "presumed", "contrary", "not_done"]
+
+
+class StepState(Out):
+    """One step of the method: done by its own answers, presumed done (a later step is done and
+    no answer contradicts it: to confirm), contrary (an answer rules it out), or not done."""
+
+    step: Step
+    name: str
+    state: StepStateName
+    label: str
+    confirm: list[str] = []  # open questions that would confirm it
+    against: list[str] = []  # answered questions that rule it out
 
 
 class Readiness(Out):
@@ -46,18 +64,30 @@ class Readiness(Out):
     next_step: Step
     next_step_label: str
     steps_done: list[Step]
+    steps_presumed: list[Step] = []
+    steps: list[StepState] = []
     reasons: list[Reason]
 
 
+AreaStatus = Literal["assessed", "partial", "not_assessed"]
+
+
 class AreaScore(Out):
+    """One criterion: `score` (0-3) is the level the known answers reach, None when the
+    criterion is not assessed (answers that could raise it from 0 are open: an unknown is never
+    a zero); `partial` when open answers could still move it (up to `upper`)."""
+
     area: str
     name: str
-    score: int
+    status: AreaStatus
+    score: int | None
+    upper: int
     label: str
     evidence: list[str]
     capped_by: list[str]
-    assessed: bool
-    complete: bool
+    settle: list[str] = []  # open questions that could raise it
+    assessed: bool  # status != not_assessed (kept for earlier readers of the JSON)
+    complete: bool  # status == assessed
 
 
 class FlagOut(Out):

@@ -1,4 +1,5 @@
-"""The `coopdec` command line: assess, questions, rules, lint.
+"""The `coopdec` command line: assess, explain, interview, questions, rules, lint, examples, ui
+(and the screening commands of screening/commands.py).
 
 Bad input (profile or rules) exits with code 2 and one message on stderr, nothing on stdout;
 `lint` exits 1 with one line per problem.
@@ -22,6 +23,24 @@ app = typer.Typer(
     help="coopdec-expert: readiness checks for decentralised cooperation partnerships "
     "(coopération décentralisée), citing their source text.",
 )
+
+
+def _version(show: bool) -> None:
+    if show:
+        from . import __version__
+
+        typer.echo(f"coopdec-expert {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """coopdec-expert: readiness checks for decentralised cooperation partnerships."""
 
 
 class Format(StrEnum):
@@ -282,12 +301,30 @@ def list_rules(lang: LangOption = Lang.fr, rules: RulesOption = None) -> None:
 
 
 @app.command()
-def lint(rules: RulesOption = None, lang: LangOption = Lang.fr) -> None:
-    """Check the knowledge base: schema, references, reachability, coverage, seed quotes."""
+def lint(
+    rules: RulesOption = None,
+    lang: LangOption = Lang.fr,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--source",
+            help="Reference text the quotes are checked against (default: $COOPDEC_SOURCE, "
+            "else ../shared/seed/ beside a checkout; without one, quotes are not checked).",
+        ),
+    ] = None,
+) -> None:
+    """Check the knowledge base: schema, references, reachability, coverage, quotes."""
     from .i18n import t
+    from .knowledge.lint import SourceError, locate_source
     from .knowledge.lint import lint as run_lint
 
-    kb, problems = run_lint(rules)
+    try:
+        found = locate_source(source)
+    except SourceError as error:
+        fail(t(lang.value, "lint.source_not_found", origin=error.origin, path=error.path))
+    if found is None:
+        typer.echo(t(lang.value, "lint.source_missing"), err=True)
+    kb, problems = run_lint(rules, found)
     if problems:
         for problem in problems:
             typer.echo(problem)
@@ -303,6 +340,44 @@ def lint(rules: RulesOption = None, lang: LangOption = Lang.fr) -> None:
             parameters=len(kb.parameters),
         )
     )
+    if found is not None:
+        typer.echo(t(lang.value, "lint.source_checked", path=found))
+
+
+@app.command()
+def examples(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="An example to copy (file name, with or without its extension)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="File or folder to copy it to (default: print it on stdout)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    lang: LangOption = Lang.fr,
+) -> None:
+    """The shipped example profiles; with NAME, one of them, to start from."""
+    from .examples import ExampleError, copy_example, descriptions, example_names, example_path
+    from .i18n import t
+
+    code = lang.value
+    if name is None:
+        names, described = example_names(), descriptions(code)
+        typer.echo(t(code, "examples.title", n=len(names)))
+        for file in names:
+            typer.echo(f"\n{file}\n  {described.get(file, '')}".rstrip())
+        return
+    try:
+        if out is None:
+            typer.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
+            return
+        target = copy_example(name, out, force)
+    except ExampleError as error:
+        fail(t(code, error.key, **error.values))
+    typer.echo(t(code, "examples.copied", path=target))
 
 
 from .screening.commands import register as _register_screening  # noqa: E402
@@ -310,28 +385,64 @@ from .screening.commands import register as _register_screening  # noqa: E402
 _register_screening(app)
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def ui(
+    ctx: typer.Context,
     port: Annotated[
         int | None,
         typer.Option("--port", min=1, max=65535, help="Port of the app (default 8501)."),
     ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="Address to listen on (default: every interface; 127.0.0.1: this machine only).",
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Register of the screening page (SQLAlchemy URL or SQLite file); "
+            "default $COOPDEC_STORE or ./coopdec.sqlite.",
+        ),
+    ] = None,
+    lang: LangOption = Lang.fr,
 ) -> None:
-    """Start the app (Streamlit): guided check, results, explanations, workshop."""
-    import subprocess
+    """Start the app (Streamlit) from any folder. Other options are passed to `streamlit run`
+    (e.g. --server.maxUploadSize 50); its settings are in ui/.streamlit/config.toml."""
+    import os
 
-    root = Path(__file__).resolve().parent.parent
-    script = root / "ui" / "app.py"
+    from .i18n import t
+    from .resources import shipped
+    from .screening.store import STORE_ENV, Store, StoreError
+
+    script = shipped("ui") / "app.py"
     if not script.is_file():
-        fail(f"the app is not found at {script}; run from a clone of the project")
-    command = [sys.executable, "-m", "streamlit", "run", str(script)]
+        fail(t(lang.value, "cli.ui.missing", path=script))
+    environment = dict(os.environ)
+    if store is not None:
+        try:
+            Store(store).engine.dispose()  # a bad URL is bad input, before the server starts
+        except StoreError as error:
+            fail(str(error))
+        environment[STORE_ENV] = store
+    command = [sys.executable, "-m", "streamlit", "run", str(script), *ctx.args]
     if port is not None:
         command += ["--server.port", str(port)]
-    process = subprocess.Popen(command, cwd=root)  # cwd: reads .streamlit/config.toml
-    try:
-        code = process.wait()
-    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too: let it stop
-        code = process.wait()
+    if address is not None:
+        command += ["--server.address", address]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":  # streamlit takes this process's place: signals reach it directly
+        os.execve(sys.executable, command, environment)
+    import subprocess
+
+    with subprocess.Popen(command, env=environment) as process:
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:  # Ctrl-C reaches streamlit too: let it stop
+            code = process.wait()
     raise typer.Exit(code)
 
 

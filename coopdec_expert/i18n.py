@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-LOCALES_DIR = Path(__file__).with_name("locales")
+from .resources import package_data
+
+LOCALES_DIR = package_data("locales")
 LANGUAGES = ("fr", "en")
 
 
@@ -15,7 +16,8 @@ LANGUAGES = ("fr", "en")
 def catalogue(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"language '{lang}' not supported; allowed: {', '.join(LANGUAGES)}")
-    data = yaml.safe_load((LOCALES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    text = (LOCALES_DIR / f"{lang}.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return {str(key): str(value) for key, value in data.items()}
 
 

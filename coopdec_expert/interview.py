@@ -39,6 +39,7 @@ class Interview:
         self.profile = profile or Profile()
         self.answers: dict[str, str] = dict(self.profile.answers)
         self.history: list[str] = []  # questions answered in this session, in order
+        self._before: list[str | None] = []  # the answer each of them had before
 
     def _metadata(self) -> None:
         for side, name_key, country_key in (
@@ -54,11 +55,13 @@ class Interview:
             setattr(self.profile, side, LocalGovernment(name=name[:200], country=country[:100]))
 
     def next_question(self) -> tuple[str | None, int]:
-        """The most decisive question not yet answered in this profile, and how many matter."""
+        """The most decisive open question not yet asked in this session (a question answered
+        "don't know" in an earlier session is asked again), and how many are left."""
+        asked = set(self.history)
         pending = [
             i.question
             for i in self.assessor.next_questions(self.answers)
-            if i.question not in self.answers
+            if i.question not in asked
         ]
         return (pending[0] if pending else None), len(pending)
 
@@ -69,7 +72,9 @@ class Interview:
         while True:
             question_id, left = self.next_question()
             if question_id is None:
-                self.say(t(self.lang, "interview.done"))
+                left_open = self.assessor.next_questions(self.answers)
+                self.say(t(self.lang, "interview.done_asked" if left_open else "interview.done"))
+                self._still_open()
                 return self.result()
             if not self._ask_one(question_id, len(self.answers) + 1, left):
                 return self.result()
@@ -107,15 +112,30 @@ class Interview:
                 return True
             self.say(t(lang, "interview.invalid", value=reply[:40], n=len(options)))
 
+    def _still_open(self) -> None:
+        """When the verdict still lacks information, name the questions left "don't know"."""
+        outcome = self.assessor.outcome(self.answers)
+        if outcome.verdict != "insufficient_information":
+            return
+        blocking = self.assessor.questions.blocking(self.answers, outcome)
+        self.say(t(self.lang, "interview.still_insufficient", n=len(blocking)))
+        for question_id in blocking:
+            self.say(f"  - {self.kb.questions[question_id].text.get(self.lang)}")
+
     def _answer(self, question_id: str, option: str) -> None:
-        self.answers[question_id] = option
         self.history.append(question_id)
+        self._before.append(self.answers.get(question_id))
+        self.answers[question_id] = option
 
     def _back(self) -> None:
         if not self.history:
             self.say(t(self.lang, "interview.nothing_to_undo"))
             return
-        self.answers.pop(self.history.pop(), None)
+        question_id, before = self.history.pop(), self._before.pop()
+        if before is None:
+            self.answers.pop(question_id, None)
+        else:
+            self.answers[question_id] = before
         self.say(t(self.lang, "interview.back"))
 
     def result(self) -> Profile:

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from .assessment import VERDICTS, Assessment
 from .i18n import catalogue
 from .knowledge.loader import KnowledgeBase
+from .knowledge.models import UNKNOWN
 from .profile import Profile
 
 FORMATS = ("text", "markdown", "json")
@@ -77,7 +78,21 @@ def render(assessment: Assessment, profile: Profile, kb: KnowledgeBase, fmt: str
         raise ValueError(f"format '{fmt}' not supported; allowed: {', '.join(FORMATS)}")
     lang = assessment.lang
     template = _environment().get_template("report.md.j2" if fmt == "markdown" else "report.txt.j2")
+    labels = catalogue(lang)
+    answer_label = {}
+    for question in kb.questions.values():
+        given = profile.answers.get(question.id)
+        if given is None:
+            answer_label[question.id] = labels["status.unanswered"]
+        elif given == UNKNOWN:
+            answer_label[question.id] = labels["option.unknown"]
+        else:
+            answer_label[question.id] = next(
+                o.label.get(lang) for o in question.options if o.id == given
+            )
     return template.render(
+        question_text={q: kb.questions[q].text.get(lang) for q in kb.questions},
+        answer_label=answer_label,
         a=assessment,
         p=profile,
         L=catalogue(lang),

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped knowledge base and its assessor, built once per test session."""
+"""Shared fixtures: the shipped knowledge base and its assessor, built once per test session, and
+the reference text the quotes are checked against."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from .support import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "cases"
@@ -26,10 +29,49 @@ def assessor(kb):
     return Assessor(kb)
 
 
+def _base_profile(name: str) -> dict:
+    for suffix in (".yaml", ".yml", ".json"):
+        path = EXAMPLES_DIR / f"{name}{suffix}"
+        if path.is_file():
+            return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    raise FileNotFoundError(f"base profile '{name}' not found in {EXAMPLES_DIR}")
+
+
+def materialise(profile: dict) -> dict:
+    """A case's profile: written out in full, or `base` (an example's file name) with the
+    case's own metadata, `answers` overriding the base's and `unset` removing some."""
+    if "base" not in profile:
+        return profile
+    base = _base_profile(profile["base"])
+    overrides = {k: v for k, v in profile.items() if k not in ("base", "answers", "unset")}
+    answers = {**base.get("answers", {}), **(profile.get("answers") or {})}
+    for question in profile.get("unset") or []:
+        answers.pop(question)
+    return {**base, **overrides, "answers": answers}
+
+
+@pytest.fixture(scope="session")
+def reference_text() -> str:
+    """The reference text (the "seed"), white space normalised. It is not in the repository:
+    --source/COOPDEC_SOURCE or ../shared/seed/ beside the checkout. Without it the quote checks
+    are skipped here and fail under CI, whose clone has ../shared beside it."""
+    from coopdec_expert.knowledge.lint import seed_text
+
+    text = seed_text()
+    if text is None:
+        unavailable(
+            "the reference text is not here (../shared/seed/ beside the checkout, or "
+            "COOPDEC_SOURCE): quotes not checked"
+        )
+    return text
+
+
 def load_cases() -> list[tuple[str, dict]]:
     cases = []
     for path in sorted(CASES_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for index, case in enumerate(data if isinstance(data, list) else [data]):
-            cases.append((f"{path.stem}[{index}]", case))
+            cases.append(
+                (f"{path.stem}[{index}]", {**case, "profile": materialise(case["profile"])})
+            )
     return cases

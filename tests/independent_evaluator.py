@@ -26,12 +26,16 @@ class Evaluation:
     fired: frozenset[str]
     flags: frozenset[str]
     steps_done: tuple[str, ...]
+    steps: dict[str, str]
     next_step: str
     approach: str | None
     levels: dict[str, int]
+    upper: dict[str, int]
+    status: dict[str, str]
     relevant: frozenset[str]
     open_questions: frozenset[str]
     verdict: str
+    reason_codes: frozenset[str]
 
 
 def read_rules(rules_dir: Path = RULES_DIR) -> dict[str, list[dict]]:
@@ -108,15 +112,102 @@ class IndependentEvaluator:
                 changed = True
         return fired, facts
 
+    # --- what open answers could still do -----------------------------------------------
+    #
+    # A test on an open question (unanswered or "unknown") is *possible* when the question can
+    # still be asked (no ask_if, or its ask_if is possible) and *necessary* never; `not` swaps
+    # the two. Rules possible/necessary are found by repeating until nothing changes.
+
+    def modal_holds(self, condition, answers, pfacts, nfacts, askable, possible: bool) -> bool:
+        if "answer" in condition:
+            given = answers.get(condition["answer"], UNKNOWN)
+            if given == UNKNOWN:
+                return possible and condition["answer"] in askable
+            return self._answer_holds(condition, given)
+        if "fact" in condition:
+            return condition["fact"] in (pfacts if possible else nfacts)
+        if "all" in condition:
+            # tests of one question inside an `all` must be met by one answer
+            by_question: dict[str, list[dict]] = {}
+            for child in condition["all"]:
+                if "answer" in child:
+                    by_question.setdefault(child["answer"], []).append(child)
+            for question, tests in by_question.items():
+                if answers.get(question, UNKNOWN) == UNKNOWN and possible:
+                    if question not in askable:
+                        return False
+                    if not any(
+                        all(self._answer_holds(t, o) for t in tests) for o in self.options(question)
+                    ):
+                        return False
+            return all(
+                self.modal_holds(c, answers, pfacts, nfacts, askable, possible)
+                for c in condition["all"]
+            )
+        if "any" in condition:
+            return any(
+                self.modal_holds(c, answers, pfacts, nfacts, askable, possible)
+                for c in condition["any"]
+            )
+        return not self.modal_holds(
+            condition["not"], answers, pfacts, nfacts, askable, not possible
+        )
+
+    def modal(self, answers: dict[str, str]) -> tuple[set[str], set[str]]:
+        """(rules that some answers to the open questions could make hold, askable questions)."""
+        possible: set[str] = set()
+        necessary: set[str] = set()
+        askable = {q for q, question in self.questions.items() if question.get("ask_if") is None}
+        while True:
+            before = (len(possible), len(necessary), len(askable))
+            pfacts = {
+                f
+                for r in self.rules
+                if r["id"] in possible
+                for f in r["then"].get("conclude") or []
+            }
+            nfacts = {
+                f
+                for r in self.rules
+                if r["id"] in necessary
+                for f in r["then"].get("conclude") or []
+            }
+            for rule in self.rules:
+                if self.modal_holds(rule["when"], answers, pfacts, nfacts, askable, True):
+                    possible.add(rule["id"])
+                if self.modal_holds(rule["when"], answers, pfacts, nfacts, askable, False):
+                    necessary.add(rule["id"])
+            for q, question in self.questions.items():
+                gate = question.get("ask_if")
+                if gate is not None and self.modal_holds(
+                    gate, answers, pfacts, nfacts, askable, True
+                ):
+                    askable.add(q)
+            if (len(possible), len(necessary), len(askable)) == before:
+                return possible, askable
+
     # --- classification -------------------------------------------------------------------
 
     def evaluate(self, answers: dict[str, str]) -> Evaluation:
         fired, facts = self.fire(answers)
-        effects = [rule["then"] for rule in self.rules if rule["id"] in fired]
+        possible, _ = self.modal(answers)
+        by_id = {rule["id"]: rule for rule in self.rules}
+        effects = [by_id[r]["then"] for r in fired]
         flags = {flag for then in effects for flag in then.get("flags") or []}
-        done = {then.get("step_done") for then in effects}
-        steps_done = tuple(step for step in STEPS if step in done)
-        next_step = next((step for step in STEPS if step not in done), STEPS[-1])
+        done = {then.get("step_done") for then in effects} - {None}
+        could = {by_id[r]["then"].get("step_done") for r in possible} - {None}
+        last_done = max((STEPS.index(s) for s in done), default=-1)
+        steps = {}
+        for index, step in enumerate(STEPS):
+            if step in done:
+                steps[step] = "done"
+            elif step not in could:
+                steps[step] = "contrary"
+            elif index < last_done:
+                steps[step] = "presumed"
+            else:
+                steps[step] = "not_done"
+        next_step = next((s for s in STEPS if steps[s] not in ("done", "presumed")), STEPS[-1])
         approaches = [then["approach"] for then in effects if then.get("approach")]
         approach = max(approaches, key=APPROACHES.index) if approaches else None
         relevant = {
@@ -125,65 +216,91 @@ class IndependentEvaluator:
             if question.get("ask_if") is None or self.holds(question["ask_if"], answers, facts)
         }
         open_questions = {q for q in relevant if answers.get(q, UNKNOWN) == UNKNOWN}
-        levels = self._levels(effects, flags, relevant - open_questions)
-        verdict = self._verdict(answers, flags, levels, next_step, open_questions)
+        levels, upper, status = self._levels(effects, flags, [by_id[r]["then"] for r in possible])
+        verdict, codes = self._verdict(answers, flags, levels, status, next_step, open_questions)
         return Evaluation(
             fired=frozenset(fired),
             flags=frozenset(flags),
-            steps_done=steps_done,
+            steps_done=tuple(s for s in STEPS if s in done),
+            steps=steps,
             next_step=next_step,
             approach=approach,
             levels=levels,
+            upper=upper,
+            status=status,
             relevant=frozenset(relevant),
             open_questions=frozenset(open_questions),
             verdict=verdict,
+            reason_codes=frozenset(codes),
         )
 
-    def _levels(self, effects: list[dict], flags: set[str], known: set[str]) -> dict[str, int]:
+    def _levels(self, effects: list[dict], flags: set[str], possible_effects: list[dict]):
         caps = self.params["severity_score_cap"]
-        assessed = {self.questions[q].get("area") for q in known}
-        levels = {}
-        for area in (a["id"] for a in self.areas):
-            if area not in assessed:
-                levels[area] = -1
-                continue
-            scores = [
-                score["level"]
-                for then in effects
-                for score in then.get("scores") or []
-                if score["area"] == area
-            ]
-            level = max(scores, default=0)
-            for flag in flags:
-                if self.flags[flag]["area"] == area:
-                    level = min(level, caps[self.flags[flag]["severity"]])
-            levels[area] = level
-        return levels
 
-    def _verdict(self, answers, flags, levels, next_step, open_questions) -> str:
+        def best(thens: list[dict], area: str) -> int:
+            return max(
+                (
+                    s["level"]
+                    for then in thens
+                    for s in then.get("scores") or []
+                    if s["area"] == area
+                ),
+                default=0,
+            )
+
+        def cap(flag_ids, area: str) -> int:
+            return min(
+                [3]
+                + [
+                    caps[self.flags[f]["severity"]]
+                    for f in flag_ids
+                    if self.flags[f]["area"] == area
+                ]
+            )
+
+        possible_flags = {f for then in possible_effects for f in then.get("flags") or []}
+        levels, upper, status = {}, {}, {}
+        for area in (a["id"] for a in self.areas):
+            level = min(best(effects, area), cap(flags, area))
+            high = min(max(best(effects, area), best(possible_effects, area)), cap(flags, area))
+            levels[area], upper[area] = level, high
+            if level == 0 and high > 0:
+                status[area] = "not_assessed"
+            elif high > level or cap(flags | possible_flags, area) < level:
+                status[area] = "partial"
+            else:
+                status[area] = "assessed"
+        return levels, upper, status
+
+    def _verdict(self, answers, flags, levels, status, next_step, open_questions):
         core = [a["id"] for a in self.areas if a.get("core")]
         severities = {self.flags[flag]["severity"] for flag in flags}
         if "high" in severities:
-            return "not_ready"
+            return "not_ready", {"high_flags"}
+        floor = self.params["not_ready_below_score"]
+        if any(status[a] != "not_assessed" and levels[a] < floor for a in core):
+            return "not_ready", {"core_area_zero"}
+        codes = set()
         open_keys = [q for q in open_questions if self.questions[q].get("key")]
         if len(open_keys) > self.params["max_unknown_key_questions"]:
-            return "insufficient_information"
-        if any(levels[area] < 0 for area in core):
-            return "insufficient_information"
-        if any(levels[area] < self.params["not_ready_below_score"] for area in core):
-            return "not_ready"
+            codes.add("unknown_key_questions")
+        if any(status[a] == "not_assessed" for a in core):
+            codes.add("unassessed_core_areas")
+        if codes:
+            return "insufficient_information", codes
         if "medium" in severities:
-            return "conditional"
+            codes.add("medium_flags")
         if any(levels[area] < self.params["ready_min_area_score"] for area in core):
-            return "conditional"
+            codes.add("core_area_below_ready")
         if STEPS.index(next_step) < STEPS.index(self.params["ready_from_step"]):
-            return "conditional"
+            codes.add("step_not_reached")
+        if codes:
+            return "conditional", codes
         if open_questions:
             worst = {q: self.options(q)[0] for q in open_questions}
-            return (
-                "ready" if self.evaluate({**answers, **worst}).verdict == "ready" else "conditional"
-            )
-        return "ready"
+            if self.evaluate({**answers, **worst}).verdict != "ready":
+                return "conditional", {"open_questions"}
+        return "ready", {"all_clear"}
 
 
 # --- helpers shared by the differential and property tests --------------------------------
@@ -192,15 +309,19 @@ class IndependentEvaluator:
 def disagreements(outcome, expected: Evaluation) -> list[str]:
     """Fields where the engine's Outcome (duck-typed, not imported) differs from `expected`."""
     actual = {
-        "fired": set(outcome.trace.fired),
+        "fired": set(outcome.fired),
         "flags": set(outcome.flags),
         "steps_done": tuple(outcome.steps_done),
+        "steps": dict(outcome.steps),
         "next_step": outcome.next_step,
         "approach": outcome.approach,
         "levels": dict(outcome.levels),
+        "upper": dict(outcome.upper),
+        "status": dict(outcome.status),
         "relevant": set(outcome.relevant),
         "open_questions": set(outcome.open_questions),
         "verdict": outcome.verdict,
+        "reason_codes": {code for code, _ in outcome.reasons},
     }
     wanted = {name: getattr(expected, name) for name in actual}
     wanted = {k: set(v) if isinstance(v, frozenset) else v for k, v in wanted.items()}

@@ -20,6 +20,8 @@ EXPECT_KEYS = {
     "missing",
     "fired",
     "first_recommendation",
+    "steps_presumed",
+    "area_status",
 }
 
 
@@ -56,6 +58,14 @@ def test_case(case_id, case, kb, assessor):
         errors.append(f"approach {result.approach} != {expect['approach']}")
     if "steps_done" in expect and result.readiness.steps_done != expect["steps_done"]:
         errors.append(f"steps_done {result.readiness.steps_done} != {expect['steps_done']}")
+    if "steps_presumed" in expect and result.readiness.steps_presumed != expect["steps_presumed"]:
+        errors.append(
+            f"steps_presumed {result.readiness.steps_presumed} != {expect['steps_presumed']}"
+        )
+    status = {s.area: s.status for s in result.scores}
+    for area, wanted in expect.get("area_status", {}).items():
+        if status[area] != wanted:
+            errors.append(f"area {area} status {status[area]} != {wanted}")
     scores = {s.area: s.score for s in result.scores}
     for area, score in expect.get("scores", {}).items():
         if scores[area] != score:

@@ -79,7 +79,10 @@ def test_assess_json_english_is_the_contract(tmp_path):
     }
     assert data["readiness"]["next_step"] == "commitment"  # commitment questions unanswered
     assert {"scores", "flags", "recommendations", "missing", "fired", "rules_version"} <= set(data)
-    assert all(0 <= s["score"] <= 3 for s in data["scores"])
+    for s in data["scores"]:
+        assert s["status"] in {"assessed", "partial", "not_assessed"}, s
+        assert (s["score"] is None) == (s["status"] == "not_assessed"), s
+        assert s["score"] is None or 0 <= s["score"] <= s["upper"] <= 3, s
     for item in data["flags"] + data["recommendations"]:
         assert item["source"]["quote"] and item["source"]["section"]
 
@@ -136,10 +139,136 @@ def test_rules_lists_because_and_source(kb):
         assert rule.source.quote in result.stdout
 
 
-def test_lint_clean_on_shipped_rules():
+def test_lint_clean_on_shipped_rules(reference_text):
     result = runner.invoke(app, ["lint"])
     assert result.exit_code == 0, result.stdout
     assert "valide" in result.stdout
+    assert "Citations vérifiées dans le texte de référence" in result.stdout
+    assert result.stderr == ""
+
+
+def _no_reference_text(monkeypatch, tmp_path):
+    from coopdec_expert.knowledge import lint
+
+    for name in lint.SOURCE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(lint, "source_text_beside_checkout", lambda: tmp_path / "absent.txt")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_lint_without_the_reference_text_warns_and_exits_0(lang, monkeypatch, tmp_path):
+    from coopdec_expert.i18n import t
+
+    _no_reference_text(monkeypatch, tmp_path)
+    result = runner.invoke(app, ["lint", "--lang", lang])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == t(lang, "lint.source_missing")
+    assert "seed" not in result.stderr  # the user-facing name is "texte de référence"
+    assert t(lang, "lint.source_checked", path="")[:-1] not in result.stdout
+
+
+def test_lint_with_a_reference_text_that_does_not_exist_exits_2(monkeypatch, tmp_path):
+    _no_reference_text(monkeypatch, tmp_path)
+    result = runner.invoke(app, ["lint", "--source", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--source" in result.stderr and "nope.txt" in result.stderr
+    monkeypatch.setenv("COOPDEC_SOURCE", str(tmp_path / "gone.txt"))
+    result = runner.invoke(app, ["lint", "--lang", "en"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "$COOPDEC_SOURCE: reference text not found" in result.stderr
+
+
+def test_version_is_the_package_metadata():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"coopdec-expert {version('coopdec-expert')}"
+
+
+# --- examples ---------------------------------------------------------------------------
+
+
+def test_examples_lists_every_shipped_example_with_its_situation_in_both_languages():
+    import re
+
+    from coopdec_expert.assessment import VERDICTS
+    from coopdec_expert.examples import EXAMPLES_DIR, descriptions
+    from coopdec_expert.i18n import t
+
+    names = sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.suffix in {".yaml", ".json"})
+    for lang in ("fr", "en"):
+        result = runner.invoke(app, ["examples", "--lang", lang])
+        assert result.exit_code == 0, result.output
+        described = descriptions(lang)
+        assert sorted(described) == names
+        for name in names:
+            assert f"\n{name}\n  {described[name]}\n" in result.stdout + "\n"
+        # the situation, never the verdict the README's next column announces
+        for verdict in VERDICTS:
+            assert t(lang, f"verdict.{verdict}").lower() not in result.stdout.lower()
+            assert re.search(rf"\b{verdict}\b", result.stdout) is None
+    assert descriptions("fr") != descriptions("en")
+
+
+def test_examples_copies_one_out_that_assesses_like_the_shipped_file(tmp_path, kb, assessor):
+    from coopdec_expert.examples import EXAMPLES_DIR
+    from coopdec_expert.profile import load_profile
+
+    name = "koudougou_pret_a_conventionner"
+    result = runner.invoke(app, ["examples", name, "--out", str(tmp_path / "profils")])
+    assert result.exit_code == 0, result.output
+    copied = tmp_path / "profils" / f"{name}.yaml"
+    assert copied.read_bytes() == (EXAMPLES_DIR / f"{name}.yaml").read_bytes()
+    assert str(copied) in result.stdout
+    assessed = runner.invoke(app, ["assess", str(copied), "--format", "json"])
+    expected = assessor.assess(load_profile(EXAMPLES_DIR / f"{name}.yaml", kb), "fr")
+    assert json.loads(assessed.stdout)["readiness"]["verdict"] == expected.readiness.verdict
+    # to a file name of the right kind, and printed when no --out is given
+    target = tmp_path / "mon-profil.yml"
+    assert runner.invoke(app, ["examples", f"{name}.yaml", "-o", str(target)]).exit_code == 0
+    assert target.read_bytes() == copied.read_bytes()
+    shown = runner.invoke(app, ["examples", "dolisie_dependance_aux_seuls_elus"])
+    assert json.loads(shown.stdout)["id"] == "exemple-dolisie-dependance"
+
+
+@pytest.mark.parametrize(
+    "args,fragments",
+    [
+        (["nowhere"], ["nowhere", "allowed names:", "koudougou_pret_a_conventionner"]),
+        (["koudougou_pret_a_conventionner", "--out", "{tmp}/x.json"], ["x.json", ".yaml, .yml"]),
+        (["dolisie_dependance_aux_seuls_elus", "--out", "{tmp}/x.yaml"], ["x.yaml", ".json"]),
+        (
+            ["koudougou_pret_a_conventionner", "--out", "{tmp}/taken.yaml"],
+            ["taken.yaml", "--force"],
+        ),
+    ],
+    ids=["unknown_name", "yaml_as_json", "json_as_yaml", "existing_file"],
+)
+def test_examples_bad_input_exits_2_and_names_what_is_allowed(tmp_path, args, fragments):
+    (tmp_path / "taken.yaml").write_text("mine", encoding="utf-8")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = runner.invoke(app, ["examples", *args, "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert (tmp_path / "taken.yaml").read_text(encoding="utf-8") == "mine"
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "x.yaml").exists()
+
+
+def test_examples_force_replaces_an_existing_file(tmp_path):
+    target = tmp_path / "taken.yaml"
+    target.write_text("mine", encoding="utf-8")
+    args = ["examples", "po_dossier_a_completer", "--out", str(target), "--force"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("#")
+
+
+def test_ui_with_a_bad_register_url_exits_2_before_starting(tmp_path):
+    result = runner.invoke(app, ["ui", "--store", "nosuchdb://x/y"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "nosuchdb://x/y" in result.stderr
 
 
 def test_assess_with_broken_rules_folder_exits_2(tmp_path):

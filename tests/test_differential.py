@@ -1,6 +1,8 @@
-"""The experta engine agrees with the independent evaluator of tests/independent_evaluator.py:
-on the shipped examples and regression cases, on every one-answer change of the most and least
-favourable profiles, and on hypothesis-generated profiles."""
+"""Three evaluations of rules/ agree: the experta engine of record, the compiled evaluator the
+searches use (engine/evaluator.py), and the independent evaluator of
+tests/independent_evaluator.py — on the shipped examples and regression cases, on every
+one-answer change of the most and least favourable profiles, and on hypothesis-generated
+profiles (sparse, middling and complete)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import EXAMPLES_DIR, load_cases
 from .independent_evaluator import UNKNOWN, IndependentEvaluator, disagreements, profiles
@@ -55,9 +58,17 @@ def _one_change_neighbourhood() -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+def _problems(assessor, answers: dict[str, str]) -> list[str]:
+    recorded, compiled = assessor.outcome(answers), assessor.quick(answers)
+    problems = disagreements(recorded, EVALUATOR.evaluate(answers))
+    if compiled != recorded:
+        problems.append(f"compiled evaluator {compiled} != experta {recorded}")
+    return problems
+
+
 def _check(assessor, answers: dict[str, str]) -> None:
-    problems = disagreements(assessor.outcome(answers), EVALUATOR.evaluate(answers))
-    assert not problems, f"engine and evaluator disagree on {answers}:\n" + "\n".join(problems)
+    problems = _problems(assessor, answers)
+    assert not problems, f"evaluations disagree on {answers}:\n" + "\n".join(problems)
 
 
 def test_evaluator_reads_the_same_rules_as_the_engine(kb):
@@ -75,13 +86,44 @@ def test_examples_agree(assessor, answers):
 def test_one_change_neighbourhood_agrees(assessor):
     failures = []
     for name, answers in _one_change_neighbourhood():
-        problems = disagreements(assessor.outcome(answers), EVALUATOR.evaluate(answers))
+        problems = _problems(assessor, answers)
         if problems:
             failures.append(f"{name}: " + "; ".join(problems))
     assert not failures, "\n".join(failures)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=profiles(EVALUATOR))
 def test_generated_profiles_agree(assessor, answers):
     _check(assessor, answers)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=profiles(EVALUATOR), data=st.data())
+def test_nearby_evaluation_equals_a_full_one(assessor, answers, data):
+    """The compiled evaluator re-running only the rules a changed answer can reach gives the
+    same conclusions and possible reading as evaluating the changed answers afresh, and the
+    policy's short decision the same verdict and next step as its full classification."""
+    rules = assessor.rules
+    changed = data.draw(
+        st.lists(st.sampled_from(sorted(EVALUATOR.questions)), min_size=1, max_size=3, unique=True)
+    )
+    new = dict(answers)
+    for question in changed:
+        choice = data.draw(st.sampled_from([None, UNKNOWN, *EVALUATOR.options(question)]))
+        if choice is None:
+            new.pop(question, None)
+        else:
+            new[question] = choice
+    base = rules.conclude(answers)
+    both = rules.nearby(new, frozenset(changed), base, rules.modal(answers, base))
+    if both is None:  # a changed question changes what is asked: evaluated in full instead
+        assert frozenset(changed) & rules.gating
+        return
+    conclusions, modal = both
+    fresh = rules.conclude(new)
+    assert conclusions == fresh
+    assert modal.possible == rules.modal(new, fresh).possible
+    base_outcome, fresh_outcome = assessor.quick(answers), assessor.quick(new)
+    decided = assessor.nearby(new, base_outcome, assessor.modal(answers), frozenset(changed))
+    assert decided == (fresh_outcome.verdict, fresh_outcome.next_step)

@@ -357,6 +357,34 @@ def test_resume_does_not_ask_answered_questions_again(assessor, kb):
     assert start.answers == given, "the profile given must not be modified in place"
 
 
+def test_resume_asks_again_a_blocking_question_left_unknown(assessor, kb):
+    """A profile whose only gap is a key question answered "don't know" earlier: the verdict is
+    insufficient_information, so `--from` must ask that question again instead of ending."""
+    leo = load_profile(ROOT / "examples" / "leo_interet_mutuel_en_action.yaml", kb)
+    key = "governance.dependence_on_officials"
+    start = leo.model_copy(update={"answers": {**leo.answers, key: UNKNOWN}})
+    assert assessor.outcome(start.answers).verdict == "insufficient_information"
+    profile, interview, script, out = run(assessor, [best], profile=start)
+    assert interview.asked[0] == key, interview.asked
+    assert profile.answers[key] == kb.questions[key].options[-1].id
+    assert assessor.outcome(profile.answers).verdict == "ready"
+    assert t("fr", "interview.done") in out
+
+
+def test_interview_names_the_questions_still_holding_the_verdict(assessor, kb):
+    """Answered "don't know" in this session, a blocking question is not asked twice; the
+    interview ends by naming it as what keeps the verdict at insufficient_information."""
+    leo = load_profile(ROOT / "examples" / "leo_interet_mutuel_en_action.yaml", kb)
+    key = "governance.dependence_on_officials"
+    start = leo.model_copy(update={"answers": {**leo.answers, key: UNKNOWN}})
+    profile, interview, script, out = run(assessor, ["0"], profile=start)
+    assert interview.asked == [key]
+    assert profile.answers[key] == UNKNOWN
+    assert t("fr", "interview.done_asked") in out
+    assert t("fr", "interview.still_insufficient", n=1) in out
+    assert f"  - {kb.questions[key].text.get('fr')}" in out
+
+
 def test_resume_asks_only_the_missing_side(assessor):
     start = Profile(south=LocalGovernment(name="Kaya", country="Burkina Faso"))
     profile, interview, script, out = run(assessor, ["Poitiers", "France", "q"], profile=start)

@@ -169,8 +169,8 @@ def test_rescreen_after_a_rules_change_reports_what_changed(tmp_path):
     shutil.copytree(DEFAULT_RULES_DIR, rules)
     parameters = yaml.safe_load((rules / "parameters.yaml").read_text(encoding="utf-8"))
     for parameter in parameters["parameters"]:
-        if parameter["id"] == "max_unknown_key_questions":
-            parameter["value"] = 60  # unknown key questions no longer block on their own
+        if parameter["id"] == "ready_min_area_score":
+            parameter["value"] = 3  # a stricter ministry: "ready" needs every key criterion at 3
     (rules / "parameters.yaml").write_text(
         yaml.safe_dump(parameters, allow_unicode=True), encoding="utf-8"
     )
@@ -182,16 +182,16 @@ def test_rescreen_after_a_rules_change_reports_what_changed(tmp_path):
     changes = json.loads(result.stdout)
     assert len(changes) == len(profiles)
     changed = {c["partnership_id"]: c for c in changes if c["changed"]}
-    assert "cm-batouri-19" in changed  # only the travel-safety key question was unknown
-    assert changed["cm-batouri-19"]["verdict_before"] == "insufficient_information"
-    assert changed["cm-batouri-19"]["verdict_after"] != "insufficient_information"
-    assert all(c["verdict_before"] == "insufficient_information" for c in changed.values())
+    assert "bf-dedougou-03" in changed  # ready with a key criterion at 2
+    assert changed["bf-dedougou-03"]["verdict_before"] == "ready"
+    assert changed["bf-dedougou-03"]["verdict_after"] == "conditional"
+    assert all(c["verdict_before"] == "ready" for c in changed.values())
     assert len(_records(tmp_path / "register.sqlite")) == 2 * len(profiles)
 
     text = runner.invoke(
         app, ["rescreen", "--store", store, "--rules", str(rules), "--lang", "en", "--workers", "1"]
     )
     assert text.exit_code == 0 and text.stdout.startswith("0 partnership(s) re-assessed")
-    history = runner.invoke(app, ["history", "cm-batouri-19", "--store", store, "-f", "json"])
+    history = runner.invoke(app, ["history", "bf-dedougou-03", "--store", store, "-f", "json"])
     versions = [e["rules_version"] for e in json.loads(history.stdout)]
     assert len(versions) == 2 and versions[0] != versions[1]

@@ -407,7 +407,7 @@ def test_every_interface_text_is_in_both_catalogues():
 def test_upload_limit_is_set_for_the_server():
     import tomllib
 
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((ROOT / "ui" / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     # The server ceiling fits a directorate's table of requests (screening page), not more.
     assert config["server"]["maxUploadSize"] * 1024 * 1024 >= MAX_PROFILE_BYTES
     assert config["server"]["maxUploadSize"] <= 20
@@ -417,42 +417,18 @@ def test_upload_limit_is_set_for_the_server():
 
 
 def test_coopdec_ui_starts_the_app_from_any_folder(tmp_path):
-    import os
-    import signal
-    import socket
-    import subprocess
     import sys
-    import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from .support import free_port, start_server, stop, wait_until_healthy
+
+    port = free_port()
     log = tmp_path / "ui.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coopdec_expert.cli", "ui", "--port", str(port)],
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: streamlit is stopped with it
-        )
+    command = [sys.executable, "-m", "coopdec_expert.cli", "ui", "--port", str(port)]
+    process = start_server([*command, "--address", "127.0.0.1"], tmp_path, log)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+        wait_until_healthy(process, port, log)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
             assert page.status == 200
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        assert stop(process) == 0, log.read_text()

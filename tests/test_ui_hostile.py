@@ -113,5 +113,5 @@ def test_the_screening_page_escapes_file_names_ids_and_column_names(app):
 
 
 def test_crashes_show_a_message_and_log_the_traceback():
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((ROOT / "ui" / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["client"]["showErrorDetails"] == "none"

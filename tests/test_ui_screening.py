@@ -71,7 +71,17 @@ def table_bytes(template, rows: list[list[str]]) -> bytes:
 
 
 @pytest.fixture
-def page(monkeypatch, tmp_path):
+def temporary_folder(monkeypatch, tmp_path) -> Path:
+    """This test's own system temporary folder (AppTest runs the page in this process), so that
+    another process's temporary files are never mistaken for the page's."""
+    folder = tmp_path / "system-tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.fixture
+def page(monkeypatch, tmp_path, temporary_folder):
     """The app on the screening page, its register a fresh SQLite file."""
     monkeypatch.setenv("COOPDEC_STORE", str(tmp_path / "register.sqlite"))
     at = start_app(monkeypatch)
@@ -97,7 +107,9 @@ def table_with(at, column: str):
     return found[-1]
 
 
-def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(page, template):
+def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(
+    page, template, temporary_folder
+):
     header = template[0]
     rows = [example_row(name, header) for name in EXAMPLE_FILES]
     screen(page, "demandes.csv", table_bytes(template, rows))
@@ -150,7 +162,8 @@ def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(page, temp
     assert errors_csv.strip() == "row;column;value;problem;allowed"
     # the charts are drawn, the temporary folder is gone
     assert len(page.get("vega_lite_chart")) >= 4  # verdict, step, countries, flags
-    assert not list(Path(tempfile.gettempdir()).glob("coopdec-ui-screen-*"))
+    assert tempfile.gettempdir() == str(temporary_folder)
+    assert not list(temporary_folder.glob("coopdec-ui-screen-*"))
 
 
 def test_a_bad_row_is_named_by_its_row_and_the_good_rows_are_still_assessed(page, template):
@@ -234,7 +247,7 @@ def test_history_of_two_versions_oldest_first_and_english(page, template):
 def test_a_file_over_the_page_limit_is_refused_before_reading(page):
     import tomllib
 
-    config = tomllib.loads((APP.parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text("utf-8"))
     # the page's own limit, capped by the server's
     limit = min(MAX_UPLOAD_MB, config["server"]["maxUploadSize"])
     assert page.file_uploader(key=UPLOAD_KEY).label == t("fr", "ui.screening.upload", limit=limit)

@@ -1,17 +1,21 @@
-"""Server time of one rerun after one answer change, on the largest shipped example.
+"""Server time of the app after one answer, with the answers advisors really give.
 
-    uv run python ui/measure_rerun.py [--runs 30]
+    uv run python ui/measure_rerun.py [--answers 15] [--interviews 3] [--seed 5]
 
 Uses streamlit.testing's AppTest, whose `run()` executes the whole script as the server does
 (plus the test harness's own parsing of the page, so the numbers are an upper bound). Each
-change alternates one answer between two options, so both results are cached by the assessor
-after the first two runs, as they are for a person editing an answer back and forth; the first
-run of a new combination is reported apart.
+interview starts from an empty profile on the Assess page and answers the questions the page
+shows, one at a time, with *middling* answers — any option with equal chance, "don't know"
+one time in seven — never only the most favourable one: every answer is a combination the
+assessor has not seen, so the `missing` analysis runs in full each time. CPU time of the process
+(`process_time`) is reported beside wall time. The first usable page is measured apart, from a
+fresh AppTest (the assessor already built, as on a server that has started).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -22,54 +26,68 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.profile_io import EXAMPLES_DIR, examples  # noqa: E402
+from coopdec_expert.knowledge.models import UNKNOWN  # noqa: E402
 from ui.state import assessor  # noqa: E402
+
+APP = str(ROOT / "ui" / "app.py")
+
+
+def question_radios(at: AppTest) -> list:
+    return [r for r in at.radio if r.key and r.key.startswith("coopdec.q.")]
+
+
+def interview(rng: random.Random, answers: int) -> tuple[list[float], list[float]]:
+    """(CPU ms, wall ms) of each rerun after an answer, middling answers."""
+    kb = assessor().kb
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    cpu, wall = [], []
+    for _ in range(answers):
+        open_radios = [r for r in question_radios(at) if r.value is None]
+        if not open_radios:
+            break
+        radio = open_radios[0]  # the page puts the most decisive question first
+        question = kb.questions[radio.key.split(".", 4)[4]]
+        options = question.option_ids()
+        choice = UNKNOWN if rng.random() < 1 / 7 else rng.choice(options)
+        if choice not in radio.options and choice == UNKNOWN:
+            choice = rng.choice(options)
+        radio.set_value(choice)
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
+        at.run()
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start_wall) * 1000)
+        assert not at.exception, [e.value for e in at.exception]
+    return cpu, wall
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
-    runs = parser.parse_args().runs
-    largest = max(examples(), key=lambda name: (EXAMPLES_DIR / name).stat().st_size)
-    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=120).run()
-    at.selectbox(key="coopdec.example_choice").select(largest).run()
-    radio = next(r for r in at.radio if r.key and r.key.startswith("coopdec.q."))
-    question = radio.key.split(".", 4)[4]
-    first, second = (o.id for o in assessor().kb.questions[question].options[:2])
-    timings = []
-    for index in range(runs + 2):
-        radio = next(r for r in at.radio if r.key == radio.key)
-        radio.set_value(second if index % 2 == 0 else first)
-        start = time.perf_counter()
-        at.run()
-        timings.append((time.perf_counter() - start) * 1000)
-        assert not at.exception, [e.value for e in at.exception]
-        assert at.session_state["coopdec.answers"][question] == radio.value
-    warm = sorted(timings[2:])
-    print(f"example: {largest} ({len(at.session_state['coopdec.answers'])} answers), {question}")
-    print(f"first change (new combination): {timings[0]:.0f} ms")
+    parser.add_argument("--answers", type=int, default=15)
+    parser.add_argument("--interviews", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    assessor()  # the server builds and warms it once, before the first page
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
+    AppTest.from_file(APP, default_timeout=300).run()
     print(
-        f"rerun after one answer change, {runs} runs: median {statistics.median(warm):.0f} ms, "
-        f"p95 {warm[int(0.95 * (len(warm) - 1))]:.0f} ms"
+        f"first page, assessor built: {(time.process_time() - start_cpu) * 1000:.0f} ms CPU, "
+        f"{(time.perf_counter() - start_wall) * 1000:.0f} ms wall"
     )
-    interview_from_scratch()
-
-
-def interview_from_scratch(answers: int = 12) -> None:
-    """A new interview: each answer is a combination never seen, so the `missing` analysis of
-    a sparse profile (the costly case) runs in full."""
-    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=120).run()
-    kb = assessor().kb
-    timings = []
-    for _ in range(answers):
-        radio = next(r for r in at.radio if r.key.startswith("coopdec.q.") and r.value is None)
-        radio.set_value(kb.questions[radio.key.split(".", 4)[4]].options[-1].id)
-        start = time.perf_counter()
-        at.run()
-        timings.append((time.perf_counter() - start) * 1000)
+    cpu, wall = [], []
+    for _ in range(args.interviews):
+        one_cpu, one_wall = interview(rng, args.answers)
+        cpu += one_cpu
+        wall += one_wall
     print(
-        f"new interview, first {answers} answers (each a new combination): "
-        f"median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms"
+        f"rerun after one middling answer ({len(cpu)} answers in {args.interviews} interviews): "
+        f"CPU median {statistics.median(cpu):.0f} ms, p95 {p95(cpu):.0f} ms; "
+        f"wall median {statistics.median(wall):.0f} ms, p95 {p95(wall):.0f} ms"
     )
 
 

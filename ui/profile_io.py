@@ -3,22 +3,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from coopdec_expert.assessment import Assessment
+from coopdec_expert.examples import EXAMPLES_DIR, example_names
 from coopdec_expert.interview import profile_yaml  # noqa: F401 - re-exported for the views
 from coopdec_expert.knowledge.loader import KnowledgeBase
 from coopdec_expert.pdf import markdown_to_pdf
 from coopdec_expert.profile import (
-    PROFILE_SUFFIXES,
     Profile,
     ProfileError,
     load_profile,
     profile_from_bytes,
 )
 from coopdec_expert.report import render
-
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
 def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase, lang: str = "fr") -> Profile:
@@ -29,7 +25,7 @@ def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase, lang: str =
 
 def examples() -> list[str]:
     """File names of the shipped example profiles."""
-    return sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.suffix in PROFILE_SUFFIXES)
+    return example_names()
 
 
 def load_example(name: str, kb: KnowledgeBase) -> Profile:

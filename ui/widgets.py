@@ -55,9 +55,10 @@ def verdict_badge(assessment: Assessment) -> None:
 
 
 def _chain_of_boxes(items: list[tuple[str, str]], arrow: str = "→") -> str:
-    """Boxes joined by arrows; `state` is done / current / todo / placed / other."""
+    """Boxes joined by arrows; `state` is done / presumed / current / todo / placed / other."""
     styles = {
         "done": "background:#d8f0de;border:2px solid #1b7f3b;color:#123",
+        "presumed": "background:#eef7f0;border:2px dashed #1b7f3b;color:#123",
         "current": "background:#fff4d6;border:3px solid #c77700;font-weight:700;color:#000",
         "todo": "background:#f2f2f2;border:1px dashed #999;color:#555",
         "placed": "background:#dde8ff;border:3px solid #1d4ed8;font-weight:700;color:#000",
@@ -76,6 +77,7 @@ def method_ladder(assessment: Assessment) -> None:
     """The six steps of the method, done ones ticked, the next step marked."""
     kb = assessor().kb
     done = set(assessment.readiness.steps_done)
+    presumed = set(assessment.readiness.steps_presumed)
     items = []
     for number, step in enumerate(STEPS, start=1):
         name = _esc(kb.steps[step].name.get(lang()))
@@ -83,6 +85,8 @@ def method_ladder(assessment: Assessment) -> None:
             state, mark = "current", "▶ " + _esc(tr("result.next_step_mark"))
         elif step in done:
             state, mark = "done", "✓ " + _esc(tr("result.step_done"))
+        elif step in presumed:
+            state, mark = "presumed", "? " + _esc(tr("result.step_presumed"))
         elif step == assessment.readiness.next_step:
             state, mark = "current", "▶ " + _esc(tr("result.next_step_mark"))
         else:
@@ -110,8 +114,13 @@ def scores_chart(assessment: Assessment) -> None:
     rows = [
         {
             tr("result.area"): s.name,
-            tr("result.score"): s.score,
-            tr("result.level"): f"{s.score} — {s.label}" if s.assessed else s.label,
+            tr("result.score"): s.score or 0,
+            tr("result.level"): (
+                f"{s.score} — {s.label}"
+                + (f" ({tr('result.partial')})" if s.status == "partial" else "")
+                if s.assessed
+                else s.label
+            ),
             "assessed": s.assessed,
         }
         for s in assessment.scores

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .._compat import import_experta
+from ..knowledge.conditions import allowed_options
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import (
     AllCondition,
@@ -22,6 +23,7 @@ experta = import_experta()
 Fact = experta.Fact
 KnowledgeEngine = experta.KnowledgeEngine
 Rule = experta.Rule
+ReteMatcher = experta.matchers.ReteMatcher
 P, AND, OR, NOT, AS = experta.P, experta.AND, experta.OR, experta.NOT, experta.AS
 
 
@@ -36,19 +38,6 @@ class Concluded(Fact):
 
 
 RELEVANCE_PREFIX = "ask_if:"
-
-
-def allowed_options(condition: AnswerCondition, kb: KnowledgeBase) -> tuple[str, ...]:
-    """The options of the question that satisfy an answer condition, in the question's order."""
-    options = kb.questions[condition.answer].option_ids()
-    if condition.is_ is not None:
-        return (condition.is_,)
-    if condition.in_ is not None:
-        wanted = set(condition.in_)
-        return tuple(o for o in options if o in wanted)
-    if condition.at_least is not None:
-        return tuple(options[options.index(condition.at_least) :])
-    return tuple(options[: options.index(condition.at_most) + 1])
 
 
 def _member_of(allowed: frozenset[str]):
@@ -131,15 +120,69 @@ def _action(rule_id: str):
     return fire
 
 
+class TrackingReteMatcher(ReteMatcher):
+    """experta's Rete matcher, collecting activations only from the conflict-set nodes that
+    received a token since the last agenda cycle. experta asks every one of them (one per rule,
+    ~120 here) on every cycle; the nodes that got no token have nothing to give, so the
+    activations — and the order they are reported in — are the same (tests/test_engine_speed.py
+    compares whole traces with and without it over generated profiles)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        nodes = self._get_conflict_set_nodes()
+        self._position = {id(node): index for index, node in enumerate(nodes)}
+        self._touched: dict[int, object] = {}
+        for node in nodes:
+            node._activate = self._tracked(node, node._activate)
+
+    def _tracked(self, node, activate):
+        touched = self._touched
+
+        def tracked_activate(token):
+            touched[id(node)] = node
+            activate(token)
+
+        return tracked_activate
+
+    def changes(self, adding=None, deleting=None):
+        if deleting is not None:
+            for deleted in deleting:
+                self.root_node.remove(deleted)
+        if adding is not None:
+            for added in adding:
+                self.root_node.add(added)
+        added: list = []
+        removed: list = []
+        touched = sorted(self._touched.items(), key=lambda item: self._position[item[0]])
+        self._touched.clear()
+        for _, node in touched:
+            node_added, node_removed = node.get_activations()
+            added.extend(node_added)
+            removed.extend(node_removed)
+        return added, removed
+
+    def reset(self):
+        super().reset()
+        for node in self._get_conflict_set_nodes():
+            node.added, node.removed = set(), set()
+        self._touched.clear()
+
+
 class CoopdecEngineBase(KnowledgeEngine):
     """Base class of generated engines: records the trace and declares conclusions."""
 
+    __matcher__ = TrackingReteMatcher
     kb: KnowledgeBase
     pattern_questions: dict[str, tuple[str, ...]]
 
     def __init__(self):
         super().__init__()
         self.trace = Trace()
+        # experta looks the deffacts up with inspect.getmembers on every reset: once is enough.
+        self._deffacts = list(super().get_deffacts())
+
+    def get_deffacts(self):
+        return self._deffacts
 
     def start(self, answers: dict[str, str]) -> Trace:
         """Reset, declare the profile fact, run to quiescence."""

@@ -90,10 +90,12 @@ class WhyNotReport(Out):
 
 
 class ScoreChange(Out):
+    """A criterion's score before and after (None: not assessed)."""
+
     area: str
     name: str
-    before: int
-    after: int
+    before: int | None
+    after: int | None
 
 
 class Change(Out):

@@ -5,7 +5,8 @@ Only questions the knowledge base marks `actionable` may change; context facts a
 government cannot change (the country's stability, its decentralisation law…) are reported as
 such when they block. Candidates come from the why-not obstacles: a set of changes is tried
 only if it can remove every obstacle, then the engine decides; each change is then lowered to
-the least favourable option that still works ("what it would take")."""
+the least favourable option that still works ("what it would take"). The search runs on the
+compiled evaluator; every path shown is confirmed by the experta engine of record."""
 
 from __future__ import annotations
 
@@ -132,11 +133,14 @@ def paths_to_next_level(
                 continue
             best = {q: _improvements(assessor, answers, q)[-1] for q in combo}
             searched += 1
-            result = assessor.outcome({**answers, **best})
+            result = assessor.quick({**answers, **best})
             if not _moves(base, result):
                 continue
             changes = _lowest_that_works(assessor, answers, best, base)
-            found.append((chosen, changes, assessor.outcome({**answers, **changes})))
+            confirmed = assessor.outcome({**answers, **changes})  # the engine of record
+            if _moves(base, confirmed) != _moves(base, assessor.quick({**answers, **changes})):
+                continue  # never expected: the differential tests keep the two equal
+            found.append((chosen, changes, confirmed))
             if len(found) >= limit:
                 break
         if len(found) >= limit:
@@ -166,12 +170,12 @@ def _lowest_that_works(
     assessor: Assessor, answers: dict[str, str], best: dict[str, str], base: Outcome
 ) -> dict[str, str]:
     """Lower each change to the least favourable option that still moves the same things."""
-    wanted = _moves(base, assessor.outcome({**answers, **best}))
+    wanted = _moves(base, assessor.quick({**answers, **best}))
     chosen = dict(best)
     for question_id in sorted(chosen):
         for option in _improvements(assessor, answers, question_id):
             trial = {**chosen, question_id: option}
-            if _moves(base, assessor.outcome({**answers, **trial})) == wanted:
+            if _moves(base, assessor.quick({**answers, **trial})) == wanted:
                 chosen = trial
                 break
     return chosen

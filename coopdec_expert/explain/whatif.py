@@ -96,10 +96,11 @@ def single_answer_alternatives(assessor: Assessor, answers: dict[str, str]):
 
 
 def sweep(assessor: Assessor, answers: dict[str, str]) -> list[tuple[str, str, str, str]]:
-    """(question, option, verdict, next step) for every single-answer alternative: the engine
-    outcome only, which is what a facilitator scans before opening one what-if."""
+    """(question, option, verdict, next step) for every single-answer alternative, from the
+    compiled evaluator: what a facilitator scans before opening one what-if (which `what_if`
+    then assesses on the experta engine of record)."""
     return [
         (q, o, result.verdict, result.next_step)
         for q, o in single_answer_alternatives(assessor, answers)
-        for result in [assessor.outcome({**answers, q: o})]
+        for result in [assessor.quick({**answers, q: o})]
     ]

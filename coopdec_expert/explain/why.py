@@ -92,6 +92,13 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
     step_notes = [
         t(lang, "why.step_done", step=kb.steps[s].name.get(lang)) for s in outcome.steps_done
     ]
+    for state in assessment.readiness.steps:
+        if state.state == "presumed":
+            confirm = "; ".join(kb.questions[q].text.get(lang) for q in state.confirm)
+            step_notes.append(t(lang, "why.step_presumed", step=state.name, questions=confirm))
+        elif state.state == "contrary" and state.against:
+            against = "; ".join(kb.questions[q].text.get(lang) for q in state.against)
+            step_notes.append(t(lang, "why.step_contrary", step=state.name, questions=against))
     if outcome.next_step not in outcome.steps_done:
         step_notes.append(
             t(lang, "why.step_not_done", step=kb.steps[outcome.next_step].name.get(lang))
@@ -109,8 +116,9 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
 
     for score in assessment.scores:
         notes = []
+        settle = "; ".join(kb.questions[q].text.get(lang) for q in score.settle)
         if not score.assessed:
-            notes.append(t(lang, "why.not_assessed"))
+            notes.append(t(lang, "why.not_assessed", questions=settle))
         elif score.evidence:
             notes.append(t(lang, "why.level_reached", level=score.score))
         else:
@@ -119,11 +127,14 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
             t(lang, "why.capped", flag=kb.flags[f].text.get(lang), level=score.score)
             for f in score.capped_by
         ]
+        if score.status == "partial":
+            notes.append(t(lang, "why.partial", upper=score.upper, questions=settle))
+        shown = f"{score.score}/3 ({score.label})" if score.assessed else score.label
         items.append(
             WhyItem(
                 kind="score",
                 id=score.area,
-                text=f"{score.name}: {score.score}/3 ({score.label})",
+                text=f"{score.name}: {shown}",
                 notes=notes,
                 chain=chain(assessor, outcome, _score_rules(assessor, outcome, score), lang),
             )
@@ -174,7 +185,7 @@ def _step_requirements(assessor: Assessor, answers, outcome: Outcome, lang: str)
     """What the next step's completion rule still needs, one line per answer."""
     from .whynot import _Analyser
 
-    obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step)
+    obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step, presumable=False)
     return [
         t(
             lang,

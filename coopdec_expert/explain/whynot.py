@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from ..assessment import VERDICT_RANK, SourceRef
 from ..engine.assess import Assessor, Outcome
-from ..engine.compiler import allowed_options
+from ..engine.policy import DONE, NOT_ASSESSED
 from ..i18n import t
+from ..knowledge.conditions import allowed_options, holds
 from ..knowledge.models import (
     STEPS,
     UNKNOWN,
@@ -45,18 +46,10 @@ class _Analyser:
         self.answers = answers
         self.outcome = outcome
         self.lang = lang
-        self.concluded = set(outcome.trace.concluded_by)
+        self.concluded = set(outcome.concluded)
 
     def holds(self, condition) -> bool:
-        if isinstance(condition, AnswerCondition):
-            return self.answers.get(condition.answer) in allowed_options(condition, self.kb)
-        if isinstance(condition, FactCondition):
-            return condition.fact in self.concluded
-        if isinstance(condition, AllCondition):
-            return all(self.holds(c) for c in condition.all)
-        if isinstance(condition, AnyCondition):
-            return any(self.holds(c) for c in condition.any)
-        return not self.holds(condition.not_)
+        return holds(condition, self.answers, self.concluded, self.kb)
 
     def _answer_leaves(self, condition):
         if isinstance(condition, AnswerCondition):
@@ -169,16 +162,43 @@ class _Analyser:
             for s in self.kb.rules[r].then.scores
         )
 
-    def step(self, step: str) -> Obstacle:
-        rules = [r.id for r in self.kb.rules.values() if r.then.step_done == step]
+    def step(self, step: str, presumable: bool = True) -> Obstacle:
+        """A step not done: its own rule must hold — or, presumed done, a later step's rule
+        must hold with no answer ruling the step out (the answers against it must change)."""
+        own = [r.id for r in self.kb.rules.values() if r.then.step_done == step]
+        rules = [self.must_hold(r) for r in own]
+        if presumable:
+            later = STEPS[STEPS.index(step) + 1 :]
+            modal = self.assessor.modal(self.answers)
+            against = [
+                requirement(
+                    self.assessor, self.answers, q, sorted(o, key=self._order(q)), self.lang
+                )
+                for r in own
+                for q, o in self.assessor.policy.ruling_out(r, self.answers, modal)
+            ]
+            if any(self.outcome.steps[s] == DONE for s in later):
+                if against:  # a later step is done: only the answers against this one stand
+                    rules.append(self._obstacle(own[0], "hold", False, against, []))
+            else:
+                for rule in self.kb.rules.values():
+                    if rule.then.step_done in later:
+                        held = self.must_hold(rule.id)
+                        rules.append(
+                            held.model_copy(update={"requirements": [*held.requirements, *against]})
+                        )
         return Obstacle(
             code="step_not_done",
             item=step,
             text=t(self.lang, "whynot.step", step=self.kb.steps[step].name.get(self.lang)),
             alternatives=True,
-            rules=[self.must_hold(r) for r in rules],
+            rules=rules,
             questions=[],
         )
+
+    def _order(self, question_id: str):
+        options = self.kb.questions[question_id].option_ids()
+        return options.index
 
     def unassessed_area(self, area_id: str, questions: list[str]) -> Obstacle:
         """A core area with no known answer: answering any one of its questions assesses it."""
@@ -231,12 +251,14 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
         if kb.questions[q].key
     ]
     for area in core:
-        if outcome.levels[area.id] < 0:
-            questions = [q for q in outcome.open_questions if kb.questions[q].area == area.id]
-            obstacles.append(analyser.unassessed_area(area.id, questions))
+        if outcome.status[area.id] == NOT_ASSESSED:
+            questions = analyser.assessor.policy.settling_questions(
+                analyser.answers, outcome, analyser.assessor.modal(analyser.answers), area.id
+            )
+            obstacles.append(analyser.unassessed_area(area.id, list(questions)))
     floor = kb.param("not_ready_below_score")
     for area in core:
-        if 0 <= outcome.levels[area.id] < floor:
+        if outcome.status[area.id] != NOT_ASSESSED and outcome.levels[area.id] < floor:
             obstacles += analyser.area("core_area_zero", area.id, floor)
     if target == "conditional":
         return obstacles
@@ -248,7 +270,11 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
         if outcome.levels[area.id] < level:
             obstacles += analyser.area("core_area_below_ready", area.id, level)
     ready_step = STEPS.index(kb.param("ready_from_step"))
-    obstacles += [analyser.step(s) for s in STEPS[:ready_step] if s not in outcome.steps_done]
+    obstacles += [
+        analyser.step(s)
+        for s in STEPS[:ready_step]
+        if s not in (*outcome.steps_done, *outcome.steps_presumed)
+    ]
     keys = {o.item for o in obstacles}
     obstacles += [
         analyser.open_question("open_question", q)
@@ -278,7 +304,9 @@ def why_not(
         kind, current = "next_step", outcome.next_step
         reached = STEPS.index(current) >= STEPS.index(target)
         obstacles = [
-            analyser.step(s) for s in STEPS[: STEPS.index(target)] if s not in outcome.steps_done
+            analyser.step(s)
+            for s in STEPS[: STEPS.index(target)]
+            if s not in (*outcome.steps_done, *outcome.steps_presumed)
         ]
     elif target in VERDICT_RANK:
         kind, current = "verdict", outcome.verdict

@@ -6,15 +6,12 @@ import os
 from functools import cache
 from pathlib import Path
 
+from ..resources import source_text_beside_checkout
 from .loader import KnowledgeBase, KnowledgeError, iter_conditions, load_knowledge
 from .models import AnswerCondition, FactCondition, NotCondition
 
-SEED_PATH = Path(
-    os.environ.get(
-        "COOPDEC_SEED",
-        Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_08a81c69789d05ee.txt",
-    )
-)
+# The reference text the quotes come from (the "seed"): not part of the package.
+SOURCE_ENV = ("COOPDEC_SOURCE", "COOPDEC_SEED")  # COOPDEC_SEED: its older name, still read
 REQUIRED_PARAMETERS = {
     "severity_score_cap": dict,
     "not_ready_below_score": int,
@@ -29,9 +26,42 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+class SourceError(ValueError):
+    """--source or $COOPDEC_SOURCE names a file that does not exist."""
+
+    def __init__(self, origin: str, path: Path):
+        self.origin = origin
+        self.path = path
+        super().__init__(f"{origin}: file not found: {path}")
+
+
+def locate_source(given: Path | None = None) -> Path | None:
+    """The reference text: `given` (--source), else $COOPDEC_SOURCE (or $COOPDEC_SEED), else
+    ../shared/seed/ beside a checkout; None when there is none. A file named by the user that
+    does not exist is an error (SourceError), not a silent skip."""
+    named = [("--source", given)] if given is not None else []
+    named += [(f"${name}", Path(os.environ[name])) for name in SOURCE_ENV if os.environ.get(name)]
+    if named:
+        origin, path = named[0]
+        if not path.is_file():
+            raise SourceError(origin, path)
+        return path
+    beside = source_text_beside_checkout()
+    return beside if beside is not None and beside.is_file() else None
+
+
 @cache
-def seed_text(path: Path = SEED_PATH) -> str | None:
-    return normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+def _read_source(path: Path) -> str:
+    return normalise(path.read_text(encoding="utf-8"))
+
+
+def seed_text(path: Path | None = None) -> str | None:
+    """The reference text, white space normalised, or None when it cannot be found."""
+    try:
+        path = path or locate_source()
+    except SourceError:
+        return None
+    return _read_source(path) if path is not None and path.is_file() else None
 
 
 def _answer_problems(where: str, condition: AnswerCondition, kb: KnowledgeBase) -> list[str]:
@@ -133,22 +163,21 @@ def load_checked(rules_dir=None) -> KnowledgeBase:
     return kb
 
 
-def quote_problems(kb: KnowledgeBase, seed_path: Path = SEED_PATH) -> list[str]:
-    seed = seed_text(seed_path)
-    if seed is None:
-        return [f"seed not found at {seed_path}: quotes cannot be checked"]
+def quote_problems(kb: KnowledgeBase, source_file: Path) -> list[str]:
+    """Quotes that do not occur verbatim (white space normalised) in the reference text."""
+    seed = _read_source(source_file)
     problems = []
     for kind in ("questions", "rules", "flags", "recommendations", "areas", "steps", "approaches"):
         for entry_id, entry in getattr(kb, kind).items():
             if normalise(entry.source.quote) not in seed:
                 problems.append(
                     f"{kb.where(kind, entry_id)}: {kind[:-1]} {entry_id}: quote not found in the "
-                    f'seed: "{entry.source.quote[:70]}"'
+                    f'source text: "{entry.source.quote[:70]}"'
                 )
     for name, parameter in kb.parameters.items():
         source = parameter.source
         if source != "policy choice" and normalise(source.quote) not in seed:
-            problems.append(f"parameter {name}: quote not found in the seed")
+            problems.append(f"parameter {name}: quote not found in the source text")
     return problems
 
 
@@ -225,8 +254,10 @@ def _never_fires(condition, kb: KnowledgeBase, concluded: set[str], seen: set[st
     return False
 
 
-def lint(rules_dir=None, seed_path: Path = SEED_PATH) -> tuple[KnowledgeBase | None, list[str]]:
-    """Every problem of the knowledge base, one line each; the KB when it could be loaded."""
+def lint(rules_dir=None, source: Path | None = None) -> tuple[KnowledgeBase | None, list[str]]:
+    """Every problem of the knowledge base, one line each; the KB when it could be loaded. The
+    quotes are checked against `source`, else the reference text `locate_source()` finds; when
+    there is none they are not checked (the CLI says so)."""
     try:
         kb = load_knowledge(rules_dir)
     except KnowledgeError as error:
@@ -235,7 +266,9 @@ def lint(rules_dir=None, seed_path: Path = SEED_PATH) -> tuple[KnowledgeBase | N
     if problems:
         return kb, problems
     problems += _text_problems(kb)
-    problems += quote_problems(kb, seed_path)
+    source = source or locate_source()
+    if source is not None:
+        problems += quote_problems(kb, source)
     problems += design_problems(kb)
     return kb, problems
 

@@ -30,8 +30,9 @@ from ..widgets import VERDICT_COLOURS, user_text
 LOG = logging.getLogger("coopdec.ui.screening")
 
 # A directorate's table is larger than a profile (whose uploader keeps 1 MB): this page takes up
-# to 20 MB, but the server refuses any upload above server.maxUploadSize (.streamlit/config.toml),
-# so the limit offered and said is the smaller of the two (`upload_limit_mb`).
+# to 20 MB, but the server refuses any upload above server.maxUploadSize
+# (ui/.streamlit/config.toml), so the limit offered and said is the smaller of the two
+# (`upload_limit_mb`).
 MAX_UPLOAD_MB = 20
 UPLOAD_KEY = "coopdec.screening.upload"
 REPORTS_KEY = "coopdec.screening.reports"

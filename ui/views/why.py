@@ -166,7 +166,9 @@ def _what_if_panel() -> None:
         )
     )
     for score in report.scores:
-        st.markdown(f"- {score.name}: {score.before} → {score.after}")
+        before = "–" if score.before is None else score.before
+        after = "–" if score.after is None else score.after
+        st.markdown(f"- {score.name}: {before} → {after}")
     for flag in report.flags_added:
         st.markdown(f"- ➕ {t(lang, 'explain.flag_added')}: {kb.flags[flag].text.get(lang)}")
     for flag in report.flags_removed:

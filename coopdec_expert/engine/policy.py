@@ -1,0 +1,452 @@
+"""The verdict policy: from what the rules conclude to scores, steps and a verdict.
+
+This module is what README's "How the verdict is decided" describes, and nothing else; its
+thresholds are parameters in rules/parameters.yaml. It is pure: the same answers and
+conclusions give the same outcome, whichever engine (experta, or the compiled evaluator used by
+searches) concluded them.
+
+Judgement on incomplete answers (see rules/parameters.yaml and README):
+- a criterion is *not assessed* when its level is 0 only because answers that could raise it are
+  open; it is *partial* when open answers could still move it; an unknown is never a zero;
+- a step is *presumed* done when its own answers do not contradict it and a later step is done;
+  it is *contrary* when known answers rule it out; the next step is the first step neither done
+  nor presumed;
+- a not_ready needs a cause in the known answers (a high flag, or a core criterion at 0 that no
+  open answer can raise); a criterion that cannot be assessed leads to insufficient_information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..knowledge.conditions import allowed_options, answer_leaves, facts_read, questions_read
+from ..knowledge.loader import KnowledgeBase
+from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
+from .evaluator import Conclusions, Modal
+
+if TYPE_CHECKING:
+    from .compiler import Trace
+
+ASSESSED, PARTIAL, NOT_ASSESSED = "assessed", "partial", "not_assessed"
+DONE, PRESUMED, CONTRARY, NOT_DONE = "done", "presumed", "contrary", "not_done"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Language-free result of one set of answers: what reports and searches are built from."""
+
+    fired: frozenset[str]
+    flags: tuple[str, ...]  # knowledge-base order
+    levels: dict[str, int]  # level reached from the known answers, capped by flags
+    upper: dict[str, int]  # highest level some answers to the open questions could give
+    status: dict[str, str]  # assessed | partial | not_assessed
+    steps: dict[str, str]  # done | presumed | contrary | not_done
+    next_step: str
+    approach: str | None
+    relevant: frozenset[str]
+    open_questions: tuple[str, ...]  # relevant, unanswered or unknown, in question order
+    verdict: str
+    reasons: tuple[tuple[str, tuple[str, ...]], ...]
+    concluded: frozenset[str]  # derived facts
+    trace: Trace | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def steps_done(self) -> tuple[str, ...]:
+        return tuple(s for s in STEPS if self.steps[s] == DONE)
+
+    @property
+    def steps_presumed(self) -> tuple[str, ...]:
+        return tuple(s for s in STEPS if self.steps[s] == PRESUMED)
+
+    def reason_items(self, code: str) -> tuple[str, ...]:
+        return next((items for c, items in self.reasons if c == code), ())
+
+
+class Policy:
+    """The knowledge base's tables the policy reads, computed once."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.core = tuple(a.id for a in kb.areas.values() if a.core)
+        self.caps: dict[str, int] = kb.param("severity_score_cap")
+        self.floor: int = kb.param("not_ready_below_score")
+        self.ready_level: int = kb.param("ready_min_area_score")
+        self.max_unknown_keys: int = kb.param("max_unknown_key_questions")
+        self.ready_step = STEPS.index(kb.param("ready_from_step"))
+        self.flag_order = {f: i for i, f in enumerate(kb.flags)}
+        self.question_order = {q: i for i, q in enumerate(kb.questions)}
+        self.keys = frozenset(q.id for q in kb.questions.values() if q.key)
+        # rule -> effects used by the policy, as tuples for speed
+        self.rule_flags = {r.id: tuple(r.then.flags) for r in kb.rules.values()}
+        self.rule_scores = {
+            r.id: tuple((s.area, s.level) for s in r.then.scores) for r in kb.rules.values()
+        }
+        self.rule_step = {r.id: r.then.step_done for r in kb.rules.values() if r.then.step_done}
+        self.rule_approach = {r.id: r.then.approach for r in kb.rules.values() if r.then.approach}
+        self.flag_area = {f.id: f.area for f in kb.flags.values()}
+        self.flag_cap = {f.id: self.caps[f.severity] for f in kb.flags.values()}
+        self.flag_severity = {f.id: f.severity for f in kb.flags.values()}
+        self.score_rules = frozenset(r for r in kb.rules if self.rule_scores[r])
+        self.flag_rules = frozenset(r for r in kb.rules if self.rule_flags[r])
+        self.effectful = self.score_rules | self.flag_rules
+        self.step_rules = frozenset(self.rule_step)
+        self.approach_rules = frozenset(self.rule_approach)
+        self._areas = tuple(kb.areas)
+        self._full = dict.fromkeys(kb.areas, 3)
+        self._nothing = dict.fromkeys(kb.areas, 0)
+        self._step_index = {s: i for i, s in enumerate(STEPS)}
+        self.feeds = _area_questions(kb)
+        self._rule_positions = {r: i for i, r in enumerate(kb.rules)}
+        self.rule_leaves = {
+            r.id: tuple(
+                (leaf.answer, frozenset(allowed_options(leaf, kb)))
+                for leaf in answer_leaves(r.when)
+            )
+            for r in kb.rules.values()
+        }
+
+    # --- classification ---------------------------------------------------------------
+
+    def classify(
+        self,
+        answers: dict[str, str],
+        conclusions: Conclusions,
+        modal: Modal,
+        outcome_of: Callable[[dict[str, str]], Outcome],
+        trace: Trace | None = None,
+    ) -> Outcome:
+        fired = conclusions.fired
+        rule_flags = self.rule_flags
+        flags = tuple(
+            sorted(
+                {f for r in fired & self.flag_rules for f in rule_flags[r]},
+                key=self.flag_order.__getitem__,
+            )
+        )
+        levels, upper, status = self._levels(fired, flags, modal)
+        steps, next_step = self._steps(fired, modal)
+        approaches = {self.rule_approach[r] for r in fired & self.approach_rules}
+        approach = max(approaches, key=APPROACHES.index) if approaches else None
+        open_questions = tuple(
+            sorted(
+                (q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN),
+                key=self.question_order.__getitem__,
+            )
+        )
+        verdict, reasons = self._verdict(
+            answers, flags, levels, status, next_step, open_questions, outcome_of
+        )
+        return Outcome(
+            fired=fired,
+            flags=flags,
+            levels=levels,
+            upper=upper,
+            status=status,
+            steps=steps,
+            next_step=next_step,
+            approach=approach,
+            relevant=conclusions.relevant,
+            open_questions=open_questions,
+            verdict=verdict,
+            reasons=reasons,
+            concluded=conclusions.facts,
+            trace=trace,
+        )
+
+    def decide(
+        self,
+        answers: dict[str, str],
+        conclusions: Conclusions,
+        modal: Modal,
+        outcome_of: Callable[[dict[str, str]], Outcome],
+    ) -> tuple[str, str]:
+        """(verdict, next step) alone, as `classify` decides them — what searches compare —
+        without the rest of the outcome (scores of non-core criteria, reasons, ordering)."""
+        fired = conclusions.fired
+        flags = tuple({f for r in fired & self.flag_rules for f in self.rule_flags[r]})
+        levels, _, status = self._levels(fired, flags, modal, self.core)
+        _, next_step = self._steps(fired, modal)
+        open_questions = tuple(
+            q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN
+        )
+        verdict, _ = self._verdict(
+            answers, flags, levels, status, next_step, open_questions, outcome_of
+        )
+        return verdict, next_step
+
+    def _levels(self, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
+        """Per area (all, or those given): the level the known answers reach (capped by the
+        flags raised), the highest level open answers could still give, and its state."""
+        areas = areas or self._areas
+        flag_area, flag_cap, rule_scores = self.flag_area, self.flag_cap, self.rule_scores
+        cap = dict(self._full)
+        for flag in flags:
+            area = flag_area[flag]
+            if flag_cap[flag] < cap[area]:
+                cap[area] = flag_cap[flag]
+        reached = dict(self._nothing)
+        for rule_id in fired & self.score_rules:
+            for area, level in rule_scores[rule_id]:
+                if level > reached[area]:
+                    reached[area] = level
+        reachable = dict(reached)
+        possible_cap = dict(cap)
+        for rule_id in (modal.possible - fired) & self.effectful:
+            for area, level in rule_scores[rule_id]:
+                if level > reachable[area]:
+                    reachable[area] = level
+            for flag in self.rule_flags[rule_id]:
+                area = flag_area[flag]
+                if flag_cap[flag] < possible_cap[area]:
+                    possible_cap[area] = flag_cap[flag]
+        levels, upper, status = {}, {}, {}
+        for area in areas:
+            level = reached[area] if reached[area] < cap[area] else cap[area]
+            high = reachable[area] if reachable[area] < cap[area] else cap[area]
+            levels[area], upper[area] = level, high
+            if level == 0 and high > 0:
+                status[area] = NOT_ASSESSED
+            elif high > level or possible_cap[area] < level:
+                status[area] = PARTIAL
+            else:
+                status[area] = ASSESSED
+        return levels, upper, status
+
+    def _steps(self, fired, modal: Modal):
+        rule_step = self.rule_step
+        done = {rule_step[r] for r in fired & self.step_rules}
+        possible = {rule_step[r] for r in modal.possible & self.step_rules}
+        last_done = max((self._step_index[s] for s in done), default=-1)
+        steps = {}
+        for index, step in enumerate(STEPS):
+            if step in done:
+                steps[step] = DONE
+            elif step not in possible:
+                steps[step] = CONTRARY
+            elif index < last_done:
+                steps[step] = PRESUMED
+            else:
+                steps[step] = NOT_DONE
+        next_step = next((s for s in STEPS if steps[s] not in (DONE, PRESUMED)), STEPS[-1])
+        return steps, next_step
+
+    def _verdict(self, answers, flags, levels, status, next_step, open_questions, outcome_of):
+        high = tuple(f for f in flags if self.flag_severity[f] == "high")
+        if high:
+            return "not_ready", (("high_flags", high),)
+        zero = tuple(a for a in self.core if status[a] != NOT_ASSESSED and levels[a] < self.floor)
+        if zero:
+            return "not_ready", (("core_area_zero", zero),)
+        unknown_keys = tuple(q for q in open_questions if q in self.keys)
+        unassessed = tuple(a for a in self.core if status[a] == NOT_ASSESSED)
+        if len(unknown_keys) > self.max_unknown_keys or unassessed:
+            reasons = []
+            if len(unknown_keys) > self.max_unknown_keys:
+                reasons.append(("unknown_key_questions", unknown_keys))
+            if unassessed:
+                reasons.append(("unassessed_core_areas", unassessed))
+            return "insufficient_information", tuple(reasons)
+        reasons = []
+        medium = tuple(f for f in flags if self.flag_severity[f] == "medium")
+        if medium:
+            reasons.append(("medium_flags", medium))
+        below = tuple(a for a in self.core if levels[a] < self.ready_level)
+        if below:
+            reasons.append(("core_area_below_ready", below))
+        if STEPS.index(next_step) < self.ready_step:
+            reasons.append(("step_not_reached", (STEPS[self.ready_step], next_step)))
+        if reasons:
+            return "conditional", tuple(reasons)
+        if open_questions:
+            # `unknown` is never favourable: "ready" must survive the least favourable answer
+            # to every open question (the pessimistic completion).
+            worst = {q: self.kb.questions[q].options[0].id for q in open_questions}
+            if outcome_of({**answers, **worst}).verdict != "ready":
+                return "conditional", (("open_questions", open_questions),)
+        return "ready", (("all_clear", ()),)
+
+    # --- the answers behind a reason ------------------------------------------------------
+
+    def grounds(
+        self, answers: dict[str, str], outcome: Outcome, modal: Modal, code: str, items
+    ) -> tuple[str, ...]:
+        """The questions a reason rests on: for a not_ready or conditional, the known answers
+        that raise its flags or hold its criteria or step back; for insufficient_information,
+        the open questions that would settle it."""
+        found: list[str] = []
+        if code in ("high_flags", "medium_flags"):
+            for flag in items:
+                found += self._raising_answers(flag, answers, outcome)
+        elif code in ("core_area_zero", "core_area_below_ready"):
+            threshold = self.floor if code == "core_area_zero" else self.ready_level
+            for area in items:
+                held = self._holding_back(area, threshold, answers, outcome)
+                # a criterion assessed from partial answers: the open questions that could raise it
+                found += held or self.settling_questions(answers, outcome, modal, area)
+        elif code == "step_not_reached":
+            confirm, against = self.step_evidence(answers, outcome, modal, items[1])
+            found += [*against, *confirm]
+        elif code == "unassessed_core_areas":
+            for area in items:
+                found += self.settling_questions(answers, outcome, modal, area)
+        elif code in ("unknown_key_questions", "open_questions"):
+            found += items
+        return tuple(dict.fromkeys(found))
+
+    def _raising_answers(self, flag: str, answers, outcome: Outcome) -> list[str]:
+        return [
+            q
+            for rule_id in sorted(outcome.fired, key=self._rule_index)
+            if flag in self.rule_flags[rule_id]
+            for q, _ in self.rule_leaves[rule_id]
+            if answers.get(q, UNKNOWN) != UNKNOWN
+        ]
+
+    def _holding_back(self, area: str, threshold: int, answers, outcome: Outcome) -> list[str]:
+        """Answers raising flags that cap the area below the threshold, and known answers that
+        fail the tests of the rules that would reach it."""
+        found: list[str] = []
+        for flag in outcome.flags:
+            if self.flag_area[flag] == area and self.flag_cap[flag] < threshold:
+                found += self._raising_answers(flag, answers, outcome)
+        reached = any(
+            a == area and level >= threshold
+            for r in outcome.fired
+            for a, level in self.rule_scores[r]
+        )
+        if not reached:
+            for rule_id in sorted(self.score_rules, key=self._rule_index):
+                if any(a == area and lv >= threshold for a, lv in self.rule_scores[rule_id]):
+                    found += self._failing(rule_id, answers)
+        return found
+
+    def _failing(self, rule_id: str, answers) -> list[str]:
+        """Known answers that fail one of a rule's answer tests."""
+        return [
+            q
+            for q, allowed in self.rule_leaves[rule_id]
+            if answers.get(q, UNKNOWN) != UNKNOWN and answers[q] not in allowed
+        ]
+
+    def step_evidence(
+        self, answers: dict[str, str], outcome: Outcome, modal: Modal, step: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(questions confirming, known answers against) a step that is not done."""
+        against: list[str] = []
+        for rule_id, done in self.rule_step.items():
+            if done == step and rule_id not in outcome.fired:
+                against += [q for q, _ in self.ruling_out(rule_id, answers, modal)]
+        confirm = self.confirming_questions(answers, outcome, modal, step)
+        return confirm, tuple(dict.fromkeys(against))
+
+    def ruling_out(
+        self, rule_id: str, answers: dict[str, str], modal: Modal
+    ) -> list[tuple[str, frozenset[str]]]:
+        """The known answers that keep a rule from holding, with the options each would need:
+        answers failing its tests, and for an open question that can no longer be asked, the
+        answers that close its ask_if."""
+        found: list[tuple[str, frozenset[str]]] = []
+        for question_id, allowed in self.rule_leaves[rule_id]:
+            found += self._leaf_ruled_out(question_id, allowed, answers, modal, set())
+        return found
+
+    def _leaf_ruled_out(self, question_id, allowed, answers, modal: Modal, seen: set[str]):
+        given = answers.get(question_id, UNKNOWN)
+        if given != UNKNOWN:
+            return [] if given in allowed else [(question_id, allowed)]
+        if question_id in modal.askable or question_id in seen:
+            return []
+        seen.add(question_id)
+        gate = self.kb.questions[question_id].ask_if
+        found = []
+        for leaf in answer_leaves(gate) if gate is not None else ():
+            options = frozenset(allowed_options(leaf, self.kb))
+            found += self._leaf_ruled_out(leaf.answer, options, answers, modal, seen)
+        return found
+
+    def _rule_index(self, rule_id: str) -> int:
+        return self._rule_positions[rule_id]
+
+    # --- what would settle an undecided item ----------------------------------------------
+
+    def settling_questions(
+        self, answers: dict[str, str], outcome: Outcome, modal: Modal, area: str
+    ) -> tuple[str, ...]:
+        """Open questions whose answers could still move an area: those read by the rules
+        that could still hold and would raise it above its level (or cap it below), and, for
+        those not yet asked, the open questions that gate them."""
+        level = outcome.levels[area]
+        candidates = modal.possible - outcome.fired
+        raising = {
+            rule_id: max(lv for a, lv in self.rule_scores[rule_id] if a == area)
+            for rule_id in candidates
+            if any(a == area and lv > level for a, lv in self.rule_scores[rule_id])
+        }
+        if outcome.status[area] == NOT_ASSESSED and raising:
+            # What would assess it: the rules of the lowest level it could reach.
+            lowest = min(raising.values())
+            raising = {r: lv for r, lv in raising.items() if lv == lowest}
+        wanted: set[str] = set()
+        for rule_id in candidates:
+            lowers = any(
+                self.flag_area[f] == area and self.flag_cap[f] < level
+                for f in self.rule_flags[rule_id]
+            )
+            if rule_id in raising or lowers:
+                wanted |= self._open_read(rule_id, answers, modal, set())
+        return self._askable_now(wanted, answers, outcome)
+
+    def confirming_questions(
+        self, answers: dict[str, str], outcome: Outcome, modal: Modal, step: str
+    ) -> tuple[str, ...]:
+        """Open questions whose answers could confirm a step (make its rule hold)."""
+        wanted: set[str] = set()
+        for rule_id, done in self.rule_step.items():
+            if done == step and rule_id in modal.possible:
+                wanted |= self._open_read(rule_id, answers, modal, set())
+        return self._askable_now(wanted, answers, outcome)
+
+    def _open_read(self, rule_id: str, answers, modal: Modal, seen: set[str]) -> set[str]:
+        """Open questions a rule reads, directly or through the facts it needs."""
+        if rule_id in seen:
+            return set()
+        seen.add(rule_id)
+        condition = self.kb.rules[rule_id].when
+        found = {q for q in questions_read(condition) if answers.get(q, UNKNOWN) == UNKNOWN}
+        for fact in facts_read(condition):
+            for other in self.kb.rules.values():
+                if fact in other.then.conclude and other.id in modal.possible:
+                    found |= self._open_read(other.id, answers, modal, seen)
+        return found
+
+    def _askable_now(self, wanted: set[str], answers, outcome: Outcome) -> tuple[str, ...]:
+        """The wanted questions that can be asked now; for the others, those gating them."""
+        found: set[str] = set()
+        todo, seen = list(wanted), set()
+        while todo:
+            question_id = todo.pop()
+            if question_id in seen:
+                continue
+            seen.add(question_id)
+            if question_id in outcome.relevant:
+                found.add(question_id)
+                continue
+            gate = self.kb.questions[question_id].ask_if
+            if gate is not None:
+                todo += [q for q in questions_read(gate) if answers.get(q, UNKNOWN) == UNKNOWN]
+        return tuple(sorted(found, key=self.question_order.__getitem__))
+
+
+def _area_questions(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """Per area: its own questions and those read by rules scoring it or flagging it."""
+    feeds: dict[str, set[str]] = {area: set() for area in kb.areas}
+    for question in kb.questions.values():
+        if question.area:
+            feeds[question.area].add(question.id)
+    for rule in kb.rules.values():
+        areas = {s.area for s in rule.then.scores} | {kb.flags[f].area for f in rule.then.flags}
+        for area in areas:
+            feeds[area] |= questions_read(rule.when)
+    return {area: frozenset(qs) for area, qs in feeds.items()}
