@@ -72,7 +72,7 @@ def assess(
     from .report import render
 
     kb = knowledge(rules)
-    profile = _load(file, kb)
+    profile = _load(file, kb, lang.value)
     result = _assessor(kb, rules).assess(profile, lang.value)
     if fmt == ReportFormat.pdf:
         if out is None:
@@ -89,11 +89,11 @@ def assess(
     typer.echo(text, nl=False)
 
 
-def _load(file: Path, kb):
+def _load(file: Path, kb, lang: str):
     from .profile import ProfileError, load_profile
 
     try:
-        return load_profile(file, kb)
+        return load_profile(file, kb, lang)
     except ProfileError as error:
         fail(f"{error.source}: " + "; ".join(error.problems))
 
@@ -144,7 +144,7 @@ def explain(
     if len(modes) > 1:
         fail("choose one of --why-not, --what-if, --path")
     kb = knowledge(rules)
-    profile = _load(file, kb)
+    profile = _load(file, kb, lang.value)
     assessor = _assessor(kb, rules)
     answers = dict(profile.answers)
     code = lang.value
@@ -208,7 +208,7 @@ def interview(
     from .interview import Interview, save_profile
 
     kb = knowledge(rules)
-    profile = _load(resume, kb) if resume else None
+    profile = _load(resume, kb, lang.value) if resume else None
     target = out or resume or Path(f"profil-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml")
     session = Interview(
         _assessor(kb, rules),

@@ -23,8 +23,11 @@ RulesOption = Annotated[
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Bad input: one message on stderr, nothing on stdout, exit code 2."""
-    typer.echo(f"error: {message}", err=True)
+    """Bad input: one message on stderr, nothing on stdout, exit code 2. Control characters
+    are removed (a file name may hold terminal escape sequences)."""
+    from .report import plain
+
+    typer.echo(f"error: {plain(message)}", err=True)
     raise typer.Exit(code)
 
 

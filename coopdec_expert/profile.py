@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .i18n import t
+from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
 from .knowledge.models import UNKNOWN
 
 MAX_PROFILE_BYTES = 1_000_000
-
-
-class _ProfileLoader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps: dates reach pydantic as text, so a bad date is
-    reported against its field instead of crashing the YAML parser."""
-
-
-_ProfileLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ProfileError(ValueError):
@@ -59,6 +52,17 @@ class Profile(BaseModel):
     notes: str | None = Field(default=None, max_length=10_000)
     answers: dict[str, str] = {}
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_not_a_number(cls, value: object) -> object:
+        """Pydantic reads a number as seconds since 1970 (`date: 0` would be 1970-01-01):
+        only a date, or a text written YYYY-MM-DD, is a date here."""
+        if value is None or isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            return value.strip()
+        raise ValueError(f"{shown(value)} is not a date; expected YYYY-MM-DD, e.g. 2026-05-12")
+
     def known_answers(self) -> dict[str, str]:
         return {q: o for q, o in self.answers.items() if o != UNKNOWN}
 
@@ -70,19 +74,21 @@ def check_answers(answers: dict[str, str], kb: KnowledgeBase) -> list[str]:
         question = kb.questions.get(question_id)
         if question is None:
             problems.append(
-                f"unknown question '{question_id}' (see `coopdec questions` for the ids)"
+                f"unknown question '{shorten(question_id)}' (see `coopdec questions` for the ids)"
             )
             continue
         allowed = question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
         if option not in allowed:
             problems.append(
-                f"question '{question_id}': option '{option}' is not allowed; "
+                f"question '{question_id}': option '{shorten(option)}' is not allowed; "
                 f"allowed: {', '.join(allowed)}"
             )
     return problems
 
 
-def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -> Profile:
+def validate_profile(
+    data: object, kb: KnowledgeBase, source: str = "profile", lang: str = "en"
+) -> Profile:
     """Validate raw data (already parsed) into a Profile; raise ProfileError naming each problem."""
     if data is None or data == {} or data == "":
         raise ProfileError(["the profile is empty"], source)
@@ -91,6 +97,8 @@ def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -
             [f"expected a mapping with keys such as 'answers', got {type(data).__name__}"],
             source,
         )
+    # No `answers` is reported, not read as "no answers": a misspelt key would lose them all.
+    problems = [] if "answers" in data else [t(lang, "input.problem.no_answers")]
     raw_answers = data.get("answers")
     if isinstance(raw_answers, dict):
         # YAML turns `yes`/`no`/numbers into non-strings: name them instead of a pydantic dump.
@@ -98,7 +106,8 @@ def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -
         if bad:
             raise ProfileError(
                 [
-                    f"question '{k}': answer {raw_answers[k]!r} must be an option id (a text)"
+                    f"question '{shorten(k)}': answer {shown(raw_answers[k])} must be an option "
+                    "id (a text)"
                     for k in bad
                 ],
                 source,
@@ -106,24 +115,36 @@ def validate_profile(data: object, kb: KnowledgeBase, source: str = "profile") -
     try:
         profile = Profile.model_validate(data)
     except ValidationError as error:
-        raise ProfileError(
-            [f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in error.errors()],
-            source,
-        ) from None
+        raise ProfileError(problems + [_field_problem(e) for e in error.errors()], source) from None
+    if problems:
+        raise ProfileError(problems, source)
     problems = check_answers(profile.answers, kb)
     if problems:
         raise ProfileError(problems, source)
     return profile
 
 
-def parse_profile_text(text: str, source: str, suffix: str = ".yaml"):
-    """Parse YAML or JSON text; raise ProfileError if it is neither."""
+def _field_problem(error: dict) -> str:
+    """One pydantic error as "field 'x': what is wrong (value: …)", the value shortened."""
+    text = f"field '{'.'.join(shorten(p) for p in error['loc'])}': {error['msg']}"
+    value = error.get("input")
+    if error["type"] != "value_error" and not isinstance(value, dict | list):
+        text += f" (value: {shown(value)})"
+    return text
+
+
+def parse_profile_text(text: str, source: str, suffix: str = ".yaml", lang: str = "en"):
+    """Parse YAML or JSON text; raise ProfileError if it is neither, or if it holds what a tiny
+    file could use to exhaust the machine (aliases, deep nesting) or to hide a value (a key
+    given twice)."""
     if not text.strip():
         raise ProfileError(["the file is empty"], source)
     try:
         if suffix == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
+            return load_json(text)
+        return load_yaml(text)
+    except InputRefused as refused:
+        raise ProfileError([refusal_text(refused, lang)], source) from None
     except json.JSONDecodeError as error:
         raise ProfileError(
             [f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"], source
@@ -131,14 +152,26 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml"):
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML refuses: where is it
+            before = text[: error.position]
+            line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+            where = f" at line {line}, column {column}"
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProfileError([f"not valid YAML{where}: {problem}"], source) from None
+        raise ProfileError([f"not valid YAML{where}: {shorten(problem, 200)}"], source) from None
+
+
+def refusal_text(refused: InputRefused, lang: str) -> str:
+    """The message of a file refused while parsing, with where it is when known."""
+    text = t(lang, f"input.problem.{refused.problem}", **refused.values)
+    if refused.line is None:
+        return text
+    return t(lang, "input.where", line=refused.line, column=refused.column) + text
 
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def profile_from_bytes(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
+def profile_from_bytes(name: str, data: bytes, kb: KnowledgeBase, lang: str = "en") -> Profile:
     """Validate a profile file's bytes (a file on disk or an upload in the app): size, file
     type, encoding, syntax, fields, questions and options, each named when wrong."""
     suffix = Path(name).suffix.lower()
@@ -154,14 +187,14 @@ def profile_from_bytes(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProfileError(["not a UTF-8 text file"], name) from None
-    return validate_profile(parse_profile_text(text, name, suffix), kb, name)
+    return validate_profile(parse_profile_text(text, name, suffix, lang), kb, name, lang)
 
 
-def load_profile(path: Path | str, kb: KnowledgeBase) -> Profile:
+def load_profile(path: Path | str, kb: KnowledgeBase, lang: str = "en") -> Profile:
     """Read and validate a profile file (.yaml, .yml or .json)."""
     path = Path(path)
     if not path.is_file():
         raise ProfileError(["file not found"], str(path))
     if path.stat().st_size > MAX_PROFILE_BYTES:
         raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], str(path))
-    return profile_from_bytes(str(path), path.read_bytes(), kb)
+    return profile_from_bytes(str(path), path.read_bytes(), kb, lang)

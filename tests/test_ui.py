@@ -18,6 +18,7 @@ from coopdec_expert.explain.whatif import what_if
 from coopdec_expert.i18n import catalogue, t
 from coopdec_expert.knowledge.models import UNKNOWN
 from coopdec_expert.profile import MAX_PROFILE_BYTES, Profile, ProfileError, load_profile
+from ui.widgets import user_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "ui" / "app.py"
@@ -161,7 +162,10 @@ def test_language_switch_and_page_changes_keep_the_answers(app):
     english(app)
     assert answers(app) == before
     assert app.title[0].value == t("en", "ui.assess.title")
-    loaded = t("en", "ui.load.done", source="moundou_commune_urbaine_tchad.yaml", n=len(before))
+    # the file name as Markdown source: escaped (`\_`), shown as typed
+    loaded = t(
+        "en", "ui.load.done", source=user_text("moundou_commune_urbaine_tchad.yaml"), n=len(before)
+    )
     assert [s.value for s in app.success][0] == loaded
     kb = default_assessor().kb
     assert radio_for(app, question).label.startswith(kb.questions[question].text.en)

@@ -28,6 +28,7 @@ from ui.views.screening import (
     REPORTS_KEY,
     UPLOAD_KEY,
 )
+from ui.widgets import user_text
 
 from .test_ui import APP, EXAMPLES, download, start_app
 
@@ -193,7 +194,7 @@ def test_a_file_that_is_not_a_table_shows_the_message_and_the_app_goes_on(page, 
         screen_table(data, "photo.png", "fr", None, out_dir=tmp_path / "out")
     screen(page, "photo.png", data)
     assert [e.value for e in page.error] == [
-        t("fr", "ui.screening.refused", message=str(refused.value))
+        t("fr", "ui.screening.refused", message=user_text(refused.value))
     ]
     assert not page.dataframe  # nothing screened, nothing pretended
     # the app still works: a good file next

@@ -17,10 +17,10 @@ from coopdec_expert.profile import (
 from coopdec_expert.report import render
 
 
-def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase) -> Profile:
+def read_uploaded_profile(name: str, data: bytes, kb: KnowledgeBase, lang: str = "fr") -> Profile:
     """Validate uploaded bytes into a Profile; raise ProfileError naming the problem (size, file
     type, encoding, syntax, field, question, option) exactly as the CLI does for a file."""
-    return profile_from_bytes(name, data, kb)
+    return profile_from_bytes(name, data, kb, lang)
 
 
 def examples() -> list[str]:

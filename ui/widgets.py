@@ -4,6 +4,7 @@ why-chains. Colours and layout only; every text comes from the kb or the `ui.` c
 from __future__ import annotations
 
 import html
+import re
 
 import altair as alt
 import pandas as pd
@@ -13,6 +14,7 @@ from coopdec_expert.assessment import Assessment
 from coopdec_expert.explain.models import PathReport, RuleLink
 from coopdec_expert.i18n import t
 from coopdec_expert.knowledge.models import APPROACHES, STEPS
+from coopdec_expert.report import markdown_escape
 
 from .state import assessor, lang, tr
 
@@ -23,6 +25,18 @@ VERDICT_COLOURS = {
     "insufficient_information": "#5f6b7a",
 }
 SEVERITY_BOX = {"high": st.error, "medium": st.warning, "low": st.info}
+
+
+# GitHub-flavoured Markdown (Streamlit's) turns bare `https://…`, `www.…` and e-mail addresses
+# into live links, and `$…$` into formulas: a backslash before ':' '.' '@' '$' keeps them text.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]):(?=//)|(?<=www)\.|[@$]")
+
+
+def user_text(value: object) -> str:
+    """What a user typed or uploaded (a title, a file name, an id, a message quoting them), for
+    every element that renders Markdown (st.markdown, st.error, st.caption, st.header…): shown
+    as typed, never as a link, an image, HTML or formatting."""
+    return _AUTOLINK.sub(r"\\\g<0>", markdown_escape(value))
 
 
 def _esc(text: object) -> str:

@@ -188,6 +188,12 @@ def _distributions(counts: SummaryCounts, kb, lang: str) -> list[tuple[str, str,
     ]
 
 
+def chart_text(label: object) -> str:
+    """A label as typed on a chart: matplotlib reads text between two `$` as a formula (a
+    country named `$$` crashed the summary after the records were stored), so `$` is escaped."""
+    return plain(label)[:50].replace("$", r"\$")
+
+
 def write_charts(out: Path, counts: SummaryCounts, kb, lang: str) -> list[Path]:
     """A horizontal bar chart per distribution, as PNG and SVG in out/charts/."""
     import matplotlib
@@ -201,7 +207,7 @@ def write_charts(out: Path, counts: SummaryCounts, kb, lang: str) -> list[Path]:
     for stem, title, items in _distributions(counts, kb, lang):
         if not items:
             continue
-        labels = [plain(label)[:50] for label, _ in items][::-1]
+        labels = [chart_text(label) for label, _ in items][::-1]
         values = [count for _, count in items][::-1]
         figure, axes = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
         axes.barh(labels, values, color="#2f6f9f")

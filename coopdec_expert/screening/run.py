@@ -3,8 +3,10 @@
 Rows are streamed in chunks with a bounded number of chunks in flight, so memory stays flat
 whatever the number of rows; results come back in file order. Each worker process builds one
 Assessor at start (the engine is not shared across processes) and writes the per-request
-reports itself, so the costly PDF layout runs in parallel too. The register is written by the
-main process only, one transaction per chunk.
+reports itself, so the costly PDF layout runs in parallel too; a worker ends when the batch's
+process dies, even by kill -9. The register is written by the main process only, one
+transaction per chunk. Output files are written in a hidden folder inside --out and moved into
+place when the batch is done: a batch that fails leaves no empty or partial result file.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
+import shutil
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -145,6 +150,7 @@ WORKER_CACHE_SIZE = 512
 
 def _init_worker(rules_dir: Path | None, lang: str, reports_dir: Path | None, pdf: bool) -> None:
     global _WORKER
+    _exit_with_parent()
     _WORKER = Worker(rules_dir, lang, reports_dir, pdf)
     # Rows share few answer sets: small caches keep the worker's heap small, and the objects
     # built at start (rules, engine) are moved out of the garbage collector's passes, which
@@ -152,6 +158,22 @@ def _init_worker(rules_dir: Path | None, lang: str, reports_dir: Path | None, pd
     _WORKER.assessor.resize_caches(WORKER_CACHE_SIZE)
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the batch's process dies. Killed by SIGKILL, the parent cannot
+    stop its pool: the workers would wait forever on their queue (each holds the queue's other
+    end), and multiprocessing's resource tracker with them. `parent_process().sentinel` becomes
+    ready when the parent is gone, on every platform."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
 def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
@@ -207,15 +229,17 @@ def screen_requests(
     areas = list(kb.areas)
     out = options.out_dir
     store = Store(options.store_url) if options.store_url else None  # fails before any output
-    reports_dir = None
+    reports_dir = staging = None
     results_writer = errors_writer = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        results_writer = TableWriter(out / "results", result_columns(areas), options.lang)
-        errors_writer = TableWriter(out / "errors", ERROR_COLUMNS, options.lang, xlsx=False)
+        _remove_abandoned(out)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
+        results_writer = TableWriter(staging / "results", result_columns(areas), options.lang)
+        errors_writer = TableWriter(staging / "errors", ERROR_COLUMNS, options.lang, xlsx=False)
         if options.reports:
-            reports_dir = out / "reports"
-            reports_dir.mkdir(exist_ok=True)
+            reports_dir = staging / "reports"
+            reports_dir.mkdir()
     taken: set[str] = set()
     source_name = Path(table.filename).name
 
@@ -265,17 +289,54 @@ def screen_requests(
                 result.stored += store.save(records)
             if progress is not None:
                 progress(result.assessed + result.rejected_rows, table.estimated_rows)
+        for writer in (results_writer, errors_writer):
+            if writer is not None:
+                writer.close()
+        result.counts.rejected_rows = result.rejected_rows
+        if out is not None and staging is not None:
+            write_summary(staging, result.counts, kb, options.lang, source_name)
+            _publish(staging, out)
+            result.charts = sorted((out / "charts").glob("*.*"))
     finally:
         for writer in (results_writer, errors_writer):
             if writer is not None:
                 writer.close()
         if store is not None:
             store.close()
-    result.counts.rejected_rows = result.rejected_rows
-    if out is not None:
-        write_summary(out, result.counts, kb, options.lang, source_name)
-        result.charts = sorted((out / "charts").glob("*.*"))
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+STAGING_PREFIX = ".coopdec-partial-"
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the hidden folders of batches whose process is gone (killed mid-way)."""
+    if os.name != "posix":  # os.kill(pid, 0) is a probe on POSIX only
+        return
+    for folder in out.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, someone else's
+            pass
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Move a finished batch's files into --out: results, errors and summary replace those
+    of an earlier batch, the charts folder is replaced whole, reports are added."""
+    if (staging / "charts").is_dir():
+        shutil.rmtree(out / "charts", ignore_errors=True)
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
 
 
 def screen_table(

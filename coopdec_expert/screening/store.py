@@ -12,6 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +29,8 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ..profile import Profile
@@ -36,8 +39,32 @@ DEFAULT_STORE = "sqlite:///coopdec.sqlite"
 STORE_ENV = "COOPDEC_STORE"
 
 
+_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<user>[^:/@\s]*):[^\s]*@")
+
+
 class StoreError(ValueError):
-    """The store URL cannot be opened; the message names it."""
+    """The store URL cannot be opened or used; the message names it, its password masked."""
+
+
+def masked_url(url: str) -> str:
+    """A register URL as it may be shown or logged: its password replaced by ***. Every place
+    that shows a URL goes through here (CLI messages, logs); the app shows none."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL: mask by pattern instead
+        return _PASSWORD_IN_URL.sub(r"\g<scheme>\g<user>:***@", url)
+
+
+def scrub(text: str, url: str) -> str:
+    """A driver's message without the URL's password (some drivers quote the URL back)."""
+    text = text.replace(url, masked_url(url))
+    try:
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001
+        password = None
+    if password and len(str(password)) >= 3:
+        text = text.replace(str(password), "***")
+    return _PASSWORD_IN_URL.sub(r"\g<scheme>\g<user>:***@", text)
 
 
 class Base(DeclarativeBase):
@@ -112,8 +139,24 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 self._sqlite_setup()
             Base.metadata.create_all(self.engine)
-        except (ArgumentError, OperationalError, ImportError) as error:
-            raise StoreError(f"store '{self.url}' cannot be opened: {error}") from None
+        except (SQLAlchemyError, ImportError, ValueError) as error:
+            raise self._error("cannot be opened", error) from None
+
+    def _error(self, what: str, error: Exception) -> StoreError:
+        """The message for people: the URL masked, the driver's reason without the SQL and its
+        parameters (which hold the requests' data) and without any password."""
+        if isinstance(error, ValueError):  # a URL's part that does not parse: may be a secret
+            reason = "not a valid URL; e.g. sqlite:///register.sqlite or postgresql+psycopg://…"
+        else:
+            reason = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:300]
+        return StoreError(f"store '{masked_url(self.url)}' {what}: {scrub(reason, self.url)}")
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as error:
+            raise self._error(what, error) from None
 
     def _sqlite_setup(self) -> None:
         from sqlalchemy import event
@@ -144,7 +187,7 @@ class Store:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         rows = [{**vars(r), "assessed_at": now} for r in records]
         statement = self._insert()
-        with self.engine.begin() as connection:
+        with self._guard("cannot be written"), self.engine.begin() as connection:
             if statement is not None:
                 done = connection.execute(statement.returning(AssessmentRecord.id), rows)
                 return len(done.all())
@@ -164,7 +207,7 @@ class Store:
 
     def history(self, partnership_id: str) -> list[HistoryEntry]:
         """The assessments of one partnership, oldest first."""
-        with Session(self.engine) as session:
+        with self._guard("cannot be read"), Session(self.engine) as session:
             records = session.scalars(
                 select(AssessmentRecord)
                 .where(AssessmentRecord.partnership_id == partnership_id)
@@ -185,7 +228,7 @@ class Store:
         """Ids of the latest record of each partnership assessed under other rules (read at
         once, before any write: SQLite would not let a write commit under an open read)."""
         newest = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.partnership_id)
-        with Session(self.engine) as session:
+        with self._guard("cannot be read"), Session(self.engine) as session:
             query = (
                 select(AssessmentRecord.id)
                 .where(AssessmentRecord.id.in_(newest.scalar_subquery()))
@@ -196,7 +239,7 @@ class Store:
 
     def records(self, ids: list[int]) -> list[AssessmentRecord]:
         """The records with these ids, in the order of `ids`."""
-        with Session(self.engine) as session:
+        with self._guard("cannot be read"), Session(self.engine) as session:
             found = {
                 r.id: r
                 for r in session.scalars(
@@ -207,7 +250,7 @@ class Store:
         return [found[i] for i in ids]
 
     def count(self) -> int:
-        with Session(self.engine) as session:
+        with self._guard("cannot be read"), Session(self.engine) as session:
             return session.scalar(select(func.count(AssessmentRecord.id))) or 0
 
     def close(self) -> None:

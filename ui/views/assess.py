@@ -15,7 +15,7 @@ from coopdec_expert.profile import Profile, ProfileError
 
 from .. import profile_io, state
 from ..state import tr
-from ..widgets import verdict_badge
+from ..widgets import user_text, verdict_badge
 
 NOTICE = "coopdec.notice"  # (kind, catalogue key, values) of the last load, shown until the next
 META_TEXT = "coopdec.meta_text"  # the partnership fields as typed
@@ -38,7 +38,7 @@ def load_upload(name: str, data: bytes) -> bool:
     """Replace the current profile by an uploaded one; on a bad file keep the answers and
     leave a message naming the problem. Returns whether the profile was loaded."""
     try:
-        loaded = profile_io.read_uploaded_profile(name, data, state.assessor().kb)
+        loaded = profile_io.read_uploaded_profile(name, data, state.assessor().kb, state.lang())
     except ProfileError as error:
         st.session_state[NOTICE] = problem_notice(error)
         return False
@@ -176,8 +176,9 @@ def render() -> None:
     st.caption(tr("assess.intro"))
     notice = st.session_state.get(NOTICE)
     if notice:
-        kind, key, values = notice
-        (st.error if kind == "error" else st.success)(tr(key, **values))
+        kind, key, values = notice  # file names, problems quoting values: the user's text
+        shown = {name: user_text(value) for name, value in values.items()}
+        (st.error if kind == "error" else st.success)(tr(key, **shown))
     _loading_panel()
     _partnership_panel()
 

@@ -18,6 +18,7 @@ from ..widgets import (
     quote,
     rule_links,
     scores_chart,
+    user_text,
     verdict_badge,
 )
 
@@ -52,7 +53,7 @@ def render() -> None:
     profile = state.profile()
     st.title(tr("result.title"))
     if profile.title:
-        st.caption(profile.title)
+        st.caption(user_text(profile.title))
     if not profile.answers:
         st.info(tr("result.empty"))
 

@@ -9,6 +9,7 @@ their bytes (and the compact results) in the session, so nothing is left on the 
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import zipfile
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import make_url
 
 from coopdec_expert.i18n import t
 from coopdec_expert.screening import StoreError, TableError, history, screen_table
@@ -25,7 +25,9 @@ from coopdec_expert.screening.store import store_url
 
 from .. import state
 from ..state import tr
-from ..widgets import VERDICT_COLOURS
+from ..widgets import VERDICT_COLOURS, user_text
+
+LOG = logging.getLogger("coopdec.ui.screening")
 
 # A directorate's table is larger than a profile (whose uploader keeps 1 MB): this page takes up
 # to 20 MB, but the server refuses any upload above server.maxUploadSize
@@ -65,15 +67,16 @@ def upload_limit_mb() -> int:
 
 def register_url() -> str:
     """The register the batch writes to, as the CLI chooses it: $COOPDEC_STORE, else
-    ./coopdec.sqlite."""
+    ./coopdec.sqlite. Never shown in the page (it may hold a password, and says where the
+    server keeps its data): a register that fails is named in the server's log only."""
     return store_url(None)
 
 
-def _shown_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a bad URL is reported by the store itself
-        return url
+def _register_failed(error: StoreError) -> str:
+    """Log the register's problem (its URL masked by StoreError) for the administrator; the
+    page says only that the register is unavailable."""
+    LOG.error("screening register unavailable: %s", error)
+    return tr("screening.register_unavailable")
 
 
 def _zip_folder(folder: Path) -> bytes:
@@ -91,7 +94,7 @@ def run_screening(name: str, data: bytes, reports: bool) -> None:
     st.session_state[ERROR] = None
     limit = upload_limit_mb()
     if len(data) > limit * 1024 * 1024:
-        too_big = tr("screening.too_big", file=name, limit=limit)
+        too_big = tr("screening.too_big", file=user_text(name), limit=limit)
         st.session_state[ERROR] = tr("screening.refused", message=too_big)
         return
     lang = state.lang()
@@ -99,8 +102,11 @@ def run_screening(name: str, data: bytes, reports: bool) -> None:
         out = Path(folder)
         try:
             result = screen_table(data, name, lang, register_url(), out_dir=out, reports=reports)
-        except (TableError, StoreError) as error:
-            st.session_state[ERROR] = tr("screening.refused", message=str(error))
+        except TableError as error:
+            st.session_state[ERROR] = tr("screening.refused", message=user_text(error))
+            return
+        except StoreError as error:
+            st.session_state[ERROR] = _register_failed(error)
             return
         files = {f: (out / f).read_bytes() for f, _, _ in DOWNLOADS if (out / f).exists()}
         if reports and (out / "reports").is_dir():
@@ -131,7 +137,7 @@ def _screen_upload() -> None:
     if uploaded is None:
         st.session_state[ERROR] = tr("screening.no_file")
         return
-    with st.spinner(tr("screening.running", file=uploaded.name)):
+    with st.spinner(tr("screening.running", file=user_text(uploaded.name))):
         run_screening(uploaded.name, uploaded.getvalue(), bool(st.session_state.get(REPORTS_KEY)))
 
 
@@ -165,7 +171,7 @@ def _upload_panel() -> None:
         type="primary",
         icon=":material/play_arrow:",
     )
-    st.caption(tr("screening.register", url=_shown_url(register_url())))
+    st.caption(tr("screening.register_kept"))
     if clicked:  # in the script, not a callback, so that the spinner shows while it runs
         _screen_upload()
 
@@ -173,7 +179,7 @@ def _upload_panel() -> None:
 def _validation_report(last: dict[str, Any]) -> None:
     st.subheader(tr("screening.validation"))
     for warning in last["warnings"]:
-        st.warning(warning)
+        st.warning(user_text(warning))
     if not last["rejected"]:
         st.success(tr("screening.no_rejected"))
         return
@@ -352,13 +358,13 @@ def _history(last: dict[str, Any] | None) -> None:
     try:
         entries = history(register_url(), partnership)
     except StoreError as error:
-        st.error(str(error))
+        st.error(_register_failed(error))
         return
     if not entries:
-        st.info(tr("screening.history.none", id=partnership))
+        st.info(tr("screening.history.none", id=user_text(partnership)))
         return
     lang = state.lang()
-    st.markdown(f"**{t(lang, 'screen.history.title', id=partnership)}**")
+    st.markdown(f"**{t(lang, 'screen.history.title', id=user_text(partnership))}**")
     frame = pd.DataFrame(
         [
             {
@@ -387,7 +393,7 @@ def render() -> None:
         st.markdown(
             tr(
                 "screening.done",
-                file=last["source"],
+                file=user_text(last["source"]),
                 assessed=len(last["results"]),
                 rejected=last["rejected_rows"],
                 stored=last["stored"],

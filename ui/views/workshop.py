@@ -20,6 +20,7 @@ from ..widgets import (
     path_list,
     rule_links,
     scores_chart,
+    user_text,
     verdict_badge,
 )
 from .assess import example_titles
@@ -45,15 +46,14 @@ def _move(delta: int) -> None:
 
 def _context(profile) -> None:
     if profile.title:
-        st.header(profile.title)
+        st.header(user_text(profile.title))
     for side in ("south", "north"):
         government = getattr(profile, side)
         if government:
-            st.markdown(
-                f"**{t(state.lang(), f'report.{side}')}**: {government.name} ({government.country})"
-            )
+            name, country = user_text(government.name), user_text(government.country)
+            st.markdown(f"**{t(state.lang(), f'report.{side}')}**: {name} ({country})")
     if profile.notes:
-        st.info(profile.notes)
+        st.info(user_text(profile.notes))
 
 
 def _answers(profile) -> None:
@@ -103,7 +103,8 @@ def render() -> None:
     try:
         profile = profile_io.load_example(st.session_state[CASE], state.assessor().kb)
     except ProfileError as error:
-        st.error(tr("load.error", source=error.source, problems="; ".join(error.problems)))
+        problems = user_text("; ".join(error.problems))
+        st.error(tr("load.error", source=user_text(error.source), problems=problems))
         return
     stage = st.session_state[STAGE]
     st.progress(
@@ -130,7 +131,7 @@ def render() -> None:
     if stage == 0:
         _context(profile)
     elif profile.title:
-        st.caption(profile.title)
+        st.caption(user_text(profile.title))
     if stage == 1:
         st.header(tr("workshop.stage.answers"))
         _answers(profile)
