@@ -344,6 +344,52 @@ def lint(
         typer.echo(t(lang.value, "lint.source_checked", path=found))
 
 
+@app.command(name="test")
+def run_tests(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files or folders (default: tests/cases of this folder)."),
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Only the cases that fire this rule.")
+    ] = None,
+    rules: RulesOption = None,
+    lang: LangOption = Lang.fr,
+) -> None:
+    """Run the regression cases: one difference per failing case, the rules no case fires."""
+    from .i18n import t
+    from .knowledge.cases import CaseError, load_cases, run_cases
+
+    code = lang.value
+    kb = knowledge(rules)
+    if rule is not None and rule not in kb.rules:
+        fail(t(code, "test.unknown_rule", rule=rule))
+    if not paths:
+        default = Path("tests") / "cases"
+        if not default.is_dir():
+            fail(t(code, "test.no_cases", folder=default))
+        paths = [default]
+    try:
+        cases = load_cases(paths)
+    except CaseError as error:
+        fail("\n".join(error.problems))
+    if not cases:
+        fail(t(code, "test.no_cases", folder=", ".join(map(str, paths))))
+    report = run_cases(_assessor(kb, rules), cases, rule, code)
+    for result in report.failures:
+        typer.echo(t(code, "test.failed", path=result.case.path, name=result.case.case.name))
+        for difference in result.differences:
+            typer.echo(f"    {difference}")
+    if rule is not None and not report.results:
+        typer.echo(t(code, "test.rule_not_fired", rule=rule))
+    if rule is None and report.never_fired:
+        typer.echo(t(code, "test.never_fired", rules=", ".join(report.never_fired)))
+    passed = len(report.results) - len(report.failures)
+    typer.echo(t(code, "test.summary", total=len(report.results), passed=passed))
+    if report.failures or (rule is not None and not report.results):
+        raise typer.Exit(1)
+
+
 @app.command()
 def examples(
     name: Annotated[
