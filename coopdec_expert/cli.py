@@ -130,12 +130,9 @@ def explain(
     rules: RulesOption = None,
 ) -> None:
     """Why this verdict (default), why not a target, what if answers changed, paths up."""
-    from .explain.path import paths_to_next_level
+    from .explain import explain as run_explain
     from .explain.whatif import parse_changes
-    from .explain.whatif import what_if as run_what_if
-    from .explain.why import explain_why
     from .explain.whynot import TARGET_VERDICTS
-    from .explain.whynot import why_not as run_why_not
     from .knowledge.models import STEPS
     from .profile import ProfileError
     from .report import render_explanation
@@ -146,13 +143,26 @@ def explain(
     kb = knowledge(rules)
     profile = _load(file, kb, lang.value)
     assessor = _assessor(kb, rules)
-    answers = dict(profile.answers)
     code = lang.value
+    changes = None
+    if why_not is not None and why_not not in (*TARGET_VERDICTS, *STEPS):
+        allowed = ", ".join([*TARGET_VERDICTS, *STEPS])
+        fail(f"--why-not: '{why_not}' is not a target; allowed: {allowed}")
+    if what_if:
+        try:
+            changes = parse_changes(what_if, assessor)
+        except ProfileError as error:
+            fail(f"{error.source}: " + "; ".join(error.problems))
+    report = run_explain(
+        assessor,
+        profile,
+        code,
+        why_not=why_not,
+        what_if=changes,
+        path=path,
+        max_changes=max_changes,
+    )
     if why_not is not None:
-        allowed = [*TARGET_VERDICTS, *STEPS]
-        if why_not not in allowed:
-            fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
-        report = run_why_not(assessor, answers, why_not, code)
         target_label = (
             kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
         )
@@ -164,19 +174,11 @@ def explain(
         text = render_explanation(
             report, kb, "whynot", fmt.value, target_label=target_label, current_label=current_label
         )
-    elif what_if:
-        try:
-            changes = parse_changes(what_if, assessor)
-        except ProfileError as error:
-            fail(f"{error.source}: " + "; ".join(error.problems))
-        text = render_explanation(
-            run_what_if(assessor, profile, changes, code), kb, "whatif", fmt.value
-        )
+    elif changes:
+        text = render_explanation(report, kb, "whatif", fmt.value)
     elif path:
-        report = paths_to_next_level(assessor, answers, code, max_changes=max_changes)
         text = render_explanation(report, kb, "path", fmt.value)
     else:
-        report = explain_why(assessor, answers, code)
         text = render_explanation(
             report, kb, "why", fmt.value, verdict_label=t_label(code, report.verdict)
         )

@@ -6,18 +6,9 @@ from __future__ import annotations
 from ..assessment import Assessment, SourceRef
 from ..engine.assess import Assessor, Outcome
 from ..i18n import t
-from ..knowledge.models import UNKNOWN
+from .labels import option_label
 from .models import AnswerUsed, RuleLink, WhyItem, WhyReport
-
-
-def option_label(assessor: Assessor, question_id: str, option: str | None, lang: str) -> str:
-    """The label a person reads for an answer, `unknown` and unanswered included."""
-    if option is None:
-        return t(lang, "status.unanswered")
-    if option == UNKNOWN:
-        return t(lang, "option.unknown")
-    question = assessor.kb.questions[question_id]
-    return next(o.label.get(lang) for o in question.options if o.id == option)
+from .whynot import _Analyser
 
 
 def rule_link(assessor: Assessor, outcome: Outcome, rule_id: str, lang: str) -> RuleLink:
@@ -183,8 +174,6 @@ def _score_rules(assessor: Assessor, outcome: Outcome, score) -> list[str]:
 
 def _step_requirements(assessor: Assessor, answers, outcome: Outcome, lang: str) -> list[str]:
     """What the next step's completion rule still needs, one line per answer."""
-    from .whynot import _Analyser
-
     obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step, presumable=False)
     return [
         t(

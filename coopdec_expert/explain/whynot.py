@@ -17,8 +17,8 @@ from ..knowledge.models import (
     AnyCondition,
     FactCondition,
 )
+from .labels import option_label
 from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
-from .why import option_label
 
 TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
 
