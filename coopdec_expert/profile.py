@@ -11,6 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .errors import CoopdecError
 from .i18n import t
 from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
@@ -20,7 +21,7 @@ MAX_PROFILE_BYTES = 1_000_000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class ProfileError(ValueError):
+class ProfileError(CoopdecError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
     def __init__(self, problems: list[str], source: str = "profile"):

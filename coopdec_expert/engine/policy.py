@@ -24,13 +24,19 @@ from typing import TYPE_CHECKING
 from ..knowledge.conditions import allowed_options, answer_leaves, facts_read, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
+from ..vocabulary import AreaStatus, StepState
 from .evaluator import Conclusions, Modal
 
 if TYPE_CHECKING:
     from .compiler import Trace
 
-ASSESSED, PARTIAL, NOT_ASSESSED = "assessed", "partial", "not_assessed"
-DONE, PRESUMED, CONTRARY, NOT_DONE = "done", "presumed", "contrary", "not_done"
+ASSESSED, PARTIAL, NOT_ASSESSED = AreaStatus.assessed, AreaStatus.partial, AreaStatus.not_assessed
+DONE, PRESUMED, CONTRARY, NOT_DONE = (
+    StepState.done,
+    StepState.presumed,
+    StepState.contrary,
+    StepState.not_done,
+)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import CoopdecError
 from ..profile import ProfileError, validate_profile
 from ..resources import shipped
 from .loader import SAFE_LOADER
@@ -84,7 +85,7 @@ class LoadedCase:
     profile: dict[str, Any]  # the profile written out (base, overrides and unset applied)
 
 
-class CaseError(ValueError):
+class CaseError(CoopdecError):
     """A case file cannot be used; each problem names the file, the case and the field."""
 
     def __init__(self, problems: list[str]):

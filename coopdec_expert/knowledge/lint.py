@@ -6,6 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
+from ..errors import CoopdecError
 from ..resources import source_text_beside_checkout
 from .conditions import allowed_options, iter_conditions
 from .loader import KnowledgeBase, KnowledgeError, load_knowledge
@@ -27,7 +28,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-class SourceError(ValueError):
+class SourceError(CoopdecError):
     """--source or $COOPDEC_SOURCE names a file that does not exist."""
 
     def __init__(self, origin: str, path: Path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..errors import CoopdecError
 from ..resources import shipped
 from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier imports
 from .models import (
@@ -43,7 +44,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
 }
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(CoopdecError):
     """The rules/ folder cannot be loaded; `problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]):

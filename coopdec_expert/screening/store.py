@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from ..errors import CoopdecError
 from ..profile import Profile
 
 DEFAULT_STORE = "sqlite:///coopdec.sqlite"
@@ -42,7 +43,7 @@ STORE_ENV = "COOPDEC_STORE"
 _PASSWORD_IN_URL = re.compile(r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<user>[^:/@\s]*):[^\s]*@")
 
 
-class StoreError(ValueError):
+class StoreError(CoopdecError):
     """The store URL cannot be opened or used; the message names it, its password masked."""
 
 
