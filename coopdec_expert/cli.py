@@ -130,6 +130,7 @@ def explain(
     rules: RulesOption = None,
 ) -> None:
     """Why this verdict (default), why not a target, what if answers changed, paths up."""
+    from .explain import PathReport, WhatIfReport, WhyNotReport
     from .explain import explain as run_explain
     from .explain.whatif import parse_changes
     from .explain.whynot import TARGET_VERDICTS
@@ -162,10 +163,9 @@ def explain(
         path=path,
         max_changes=max_changes,
     )
-    if why_not is not None:
-        target_label = (
-            kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
-        )
+    if isinstance(report, WhyNotReport):
+        target = report.target
+        target_label = kb.steps[target].name.get(code) if target in STEPS else t_label(code, target)
         current_label = (
             kb.steps[report.current].name.get(code)
             if report.target_kind == "next_step"
@@ -174,9 +174,9 @@ def explain(
         text = render_explanation(
             report, kb, "whynot", fmt.value, target_label=target_label, current_label=current_label
         )
-    elif changes:
+    elif isinstance(report, WhatIfReport):
         text = render_explanation(report, kb, "whatif", fmt.value)
-    elif path:
+    elif isinstance(report, PathReport):
         text = render_explanation(report, kb, "path", fmt.value)
     else:
         text = render_explanation(
@@ -327,7 +327,7 @@ def lint(
     if found is None:
         typer.echo(t(lang.value, "lint.source_missing"), err=True)
     kb, problems = run_lint(rules, found)
-    if problems:
+    if problems or kb is None:
         for problem in problems:
             typer.echo(problem)
         raise typer.Exit(1)

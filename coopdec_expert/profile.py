@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -125,7 +126,7 @@ def validate_profile(
     return profile
 
 
-def _field_problem(error: dict) -> str:
+def _field_problem(error: Mapping[str, Any]) -> str:
     """One pydantic error as "field 'x': what is wrong (value: …)", the value shortened."""
     text = f"field '{'.'.join(shorten(p) for p in error['loc'])}': {error['msg']}"
     value = error.get("input")

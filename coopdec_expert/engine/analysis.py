@@ -163,7 +163,8 @@ class OpenQuestions:
         if near is None or self.nearby_of is None:
             result = self.outcome_of(answers)
             return result.verdict, result.next_step
-        return self.nearby_of(answers, *near, changed)
+        base, base_modal = near
+        return self.nearby_of(answers, base, base_modal, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:
         """The open questions an insufficient_information verdict names: unknown key questions,

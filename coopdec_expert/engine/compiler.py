@@ -19,12 +19,9 @@ from ..knowledge.models import (
     NotCondition,
 )
 
-experta = import_experta()
-Fact = experta.Fact
-KnowledgeEngine = experta.KnowledgeEngine
-Rule = experta.Rule
-ReteMatcher = experta.matchers.ReteMatcher
-P, AND, OR, NOT, AS = experta.P, experta.AND, experta.OR, experta.NOT, experta.AS
+import_experta()  # a broken frozendict gives its fix, not an ImportError deep inside experta
+from experta import AND, AS, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.matchers import ReteMatcher  # noqa: E402
 
 
 class Profile(Fact):

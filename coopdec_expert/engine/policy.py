@@ -66,6 +66,14 @@ class Outcome:
     def steps_presumed(self) -> tuple[str, ...]:
         return tuple(s for s in STEPS if self.steps[s] == PRESUMED)
 
+    @property
+    def record(self) -> Trace:
+        """The trace of the experta engine of record (an outcome of the compiled evaluator,
+        used by searches, has none: explanations always read the engine of record's)."""
+        if self.trace is None:
+            raise ValueError("an outcome of the compiled evaluator has no trace")
+        return self.trace
+
     def reason_items(self, code: str) -> tuple[str, ...]:
         return next((items for c, items in self.reasons if c == code), ())
 

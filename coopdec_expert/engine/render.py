@@ -3,6 +3,8 @@ by the documented priorities, and the reasons with the answers they rest on."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..assessment import (
     ApproachOut,
     AreaScore,
@@ -19,6 +21,8 @@ from ..i18n import t
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS
 from ..profile import Profile
+from ..vocabulary import Approach, AreaStatus, Step, Verdict
+from ..vocabulary import StepState as StepStateName
 from .evaluator import Modal
 from .policy import NOT_ASSESSED, PRESUMED, Outcome, Policy
 
@@ -64,17 +68,17 @@ class Renderer:
         approach = None
         if base.approach:
             approach = ApproachOut(
-                id=base.approach,
+                id=Approach(base.approach),
                 label=kb.approaches[base.approach].name.get(lang),
                 evidence=[r for r in fired if kb.rules[r].then.approach],
             )
         readiness = Readiness(
-            verdict=base.verdict,
+            verdict=Verdict(base.verdict),
             verdict_label=t(lang, f"verdict.{base.verdict}"),
-            next_step=base.next_step,
+            next_step=Step(base.next_step),
             next_step_label=kb.steps[base.next_step].name.get(lang),
-            steps_done=list(base.steps_done),
-            steps_presumed=list(base.steps_presumed),
+            steps_done=[Step(s) for s in base.steps_done],
+            steps_presumed=[Step(s) for s in base.steps_presumed],
             steps=self._steps(answers, base, modal, lang),
             reasons=[self._reason(answers, base, modal, c, i, lang) for c, i in base.reasons],
         )
@@ -89,10 +93,10 @@ class Renderer:
             for q in missing
         ]
         return Assessment(
-            lang=lang,
+            lang="en" if lang == "en" else "fr",
             partnership=profile.id,
             readiness=readiness,
-            approach=base.approach,
+            approach=Approach(base.approach) if base.approach else None,
             approach_detail=approach,
             scores=self._scores(answers, base, modal, fired, lang),
             flags=flags,
@@ -135,7 +139,7 @@ class Renderer:
                 AreaScore(
                     area=area.id,
                     name=area.name.get(lang),
-                    status=status,
+                    status=AreaStatus(status),
                     score=level if assessed else None,
                     upper=base.upper[area.id],
                     label=kb.score_labels[level].label.get(lang)
@@ -162,7 +166,7 @@ class Renderer:
                 StepState(
                     step=step,
                     name=self.kb.steps[step].name.get(lang),
-                    state=state,
+                    state=StepStateName(state),
                     label=t(lang, f"step_state.{state}"),
                     confirm=list(confirm) if state in (PRESUMED, "not_done") else [],
                     against=list(against) if state == "contrary" else [],
@@ -180,7 +184,7 @@ class Renderer:
         for position, rec in enumerate(kb.recommendations.values()):
             addressed = [f for f in base.flags if f in rec.addresses]
             candidates = [priorities[kb.flags[f].severity] for f in addressed]
-            why = "flag"
+            why: Literal["flag", "next_step", "rule"] = "flag"
             if rec.when_next_step and rec.step == base.next_step:
                 candidates.append(priorities["next_step"])
                 why = "flag" if addressed else "next_step"

@@ -14,8 +14,8 @@ from .whynot import _Analyser
 def rule_link(assessor: Assessor, outcome: Outcome, rule_id: str, lang: str) -> RuleLink:
     kb = assessor.kb
     rule = kb.rules[rule_id]
-    matched = outcome.trace.matched.get(rule_id, {})
-    facts = outcome.trace.used_facts.get(rule_id, [])
+    matched = outcome.record.matched.get(rule_id, {})
+    facts = outcome.record.used_facts.get(rule_id, [])
     return RuleLink(
         rule=rule_id,
         because=rule.because.get(lang),
@@ -30,7 +30,7 @@ def rule_link(assessor: Assessor, outcome: Outcome, rule_id: str, lang: str) -> 
             for q, o in sorted(matched.items())
         ],
         facts=list(facts),
-        depends_on=[outcome.trace.concluded_by[f] for f in facts],
+        depends_on=[outcome.record.concluded_by[f] for f in facts],
     )
 
 
@@ -43,13 +43,13 @@ def chain(assessor: Assessor, outcome: Outcome, rule_ids: list[str], lang: str) 
         if rule_id in needed:
             continue
         needed.add(rule_id)
-        for fact in outcome.trace.used_facts.get(rule_id, []):
-            todo.append(outcome.trace.concluded_by[fact])
-    return [rule_link(assessor, outcome, r, lang) for r in outcome.trace.fired if r in needed]
+        for fact in outcome.record.used_facts.get(rule_id, []):
+            todo.append(outcome.record.concluded_by[fact])
+    return [rule_link(assessor, outcome, r, lang) for r in outcome.record.fired if r in needed]
 
 
 def _flag_rules(assessor: Assessor, outcome: Outcome, flag_id: str) -> list[str]:
-    return [r for r in outcome.trace.fired if flag_id in assessor.kb.rules[r].then.flags]
+    return [r for r in outcome.record.fired if flag_id in assessor.kb.rules[r].then.flags]
 
 
 def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -> WhyReport:
@@ -79,7 +79,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
         )
     )
 
-    step_rules = [r for r in outcome.trace.fired if kb.rules[r].then.step_done]
+    step_rules = [r for r in outcome.record.fired if kb.rules[r].then.step_done]
     step_notes = [
         t(lang, "why.step_done", step=kb.steps[s].name.get(lang)) for s in outcome.steps_done
     ]
@@ -152,7 +152,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
             notes.append(t(lang, "why.for_next_step", step=kb.steps[rec.step].name.get(lang)))
             notes += _step_requirements(assessor, answers, outcome, lang)
             rules += step_rules
-        rules += [r for r in outcome.trace.fired if rec.id in kb.rules[r].then.recommend]
+        rules += [r for r in outcome.record.fired if rec.id in kb.rules[r].then.recommend]
         items.append(
             WhyItem(
                 kind="recommendation",

@@ -136,13 +136,14 @@ def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
         missing = [str(x) for x in want if x not in have]
         if missing:
             problems.append(f"rules/: {kind} missing: {', '.join(missing)}")
-    for name, kind in REQUIRED_PARAMETERS.items():
+    for name, expected in REQUIRED_PARAMETERS.items():
         parameter = kb.parameters.get(name)
         if parameter is None:
             problems.append(f"rules/: parameter '{name}' missing")
-        elif not isinstance(parameter.value, kind):
+        elif not isinstance(parameter.value, expected):
             problems.append(
-                f"{kb.where('parameters', name)}: parameter {name}: expected a {kind.__name__}, "
+                f"{kb.where('parameters', name)}: parameter {name}: "
+                f"expected a {expected.__name__}, "
                 f"got {parameter.value!r}"
             )
     caps = kb.parameters.get("severity_score_cap")

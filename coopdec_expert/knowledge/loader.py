@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -58,7 +60,7 @@ def _entry_label(raw: object, index: int) -> str:
     return f"[{index}]"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in error["loc"]) or "(entry)"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
@@ -140,7 +142,7 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
     if not rules_dir.is_dir():
         raise KnowledgeError([f"{rules_dir}: rules folder not found"])
     problems: list[str] = []
-    collected: dict[str, dict[str, BaseModel]] = {key: {} for key in SECTIONS}
+    collected: dict[str, dict[Any, Any]] = {key: {} for key in SECTIONS}
     origin: dict[str, str] = {}
     files = _files(rules_dir)
     if not files:
@@ -165,7 +167,7 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
                 except ValidationError as error:
                     problems.extend(f"{where}: {_describe(e)}" for e in error.errors())
                     continue
-                key = entry.score if section == "score_labels" else entry.id
+                key = getattr(entry, "score" if section == "score_labels" else "id")
                 if key in collected[section]:
                     first = origin[f"{section}:{key}"]
                     problems.append(f"{where}: duplicate id '{key}' (first in {first})")
