@@ -317,7 +317,7 @@ def lint(
 ) -> None:
     """Check the knowledge base: schema, references, reachability, coverage, quotes."""
     from .i18n import t
-    from .knowledge.lint import SourceError, locate_source
+    from .knowledge.lint import SourceError, locate_source, size_warnings
     from .knowledge.lint import lint as run_lint
 
     try:
@@ -327,6 +327,8 @@ def lint(
     if found is None:
         typer.echo(t(lang.value, "lint.source_missing"), err=True)
     kb, problems = run_lint(rules, found)
+    for warning in size_warnings(rules):
+        typer.echo(t(lang.value, "lint.file_too_long", file=warning), err=True)
     if problems or kb is None:
         for problem in problems:
             typer.echo(problem)

@@ -274,6 +274,23 @@ def lint(rules_dir=None, source: Path | None = None) -> tuple[KnowledgeBase | No
     return kb, problems
 
 
+MAX_FILE_LINES = 300
+
+
+def size_warnings(rules_dir: Path | str | None = None) -> list[str]:
+    """Files of rules/ past ~300 lines: one idea per file keeps a question, its rule, its flag
+    and its recommendation within sight of each other (a warning, not an error)."""
+    from .loader import DEFAULT_RULES_DIR, rule_files
+
+    folder = Path(rules_dir) if rules_dir else DEFAULT_RULES_DIR
+    warnings = []
+    for path in rule_files(folder):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_FILE_LINES:
+            warnings.append((path.relative_to(folder.parent).as_posix(), lines))
+    return [f"{name}: {lines}" for name, lines in warnings]
+
+
 def _text_problems(kb: KnowledgeBase) -> list[str]:
     """Text fields present in one language only, or identical in both (an untranslated copy)."""
     problems = []

@@ -102,14 +102,14 @@ class KnowledgeBase:
         return self.origin.get(f"{kind}:{entry_id}", "rules/")
 
 
-def _files(rules_dir: Path) -> list[Path]:
+def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in rules_dir.rglob("*") if p.suffix in {".yaml", ".yml"})
 
 
 def rules_version(rules_dir: Path) -> str:
     """Hash of the rules/ content (paths and bytes), so a result names the rules it used."""
     digest = hashlib.sha256()
-    for path in _files(rules_dir):
+    for path in rule_files(rules_dir):
         digest.update(path.relative_to(rules_dir).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -144,7 +144,7 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
     problems: list[str] = []
     collected: dict[str, dict[Any, Any]] = {key: {} for key in SECTIONS}
     origin: dict[str, str] = {}
-    files = _files(rules_dir)
+    files = rule_files(rules_dir)
     if not files:
         problems.append(f"{rules_dir}: no YAML file")
     for path in files:
