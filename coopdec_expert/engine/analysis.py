@@ -22,6 +22,7 @@ from ..knowledge.conditions import facts_read, iter_conditions, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS, UNKNOWN, AnswerCondition, AnyCondition
 from .evaluator import Modal
+from .grounds import Grounds
 from .policy import Outcome, Policy
 
 
@@ -63,6 +64,7 @@ class OpenQuestions:
     ):
         self.kb = kb
         self.policy = policy
+        self.grounds = Grounds(policy)
         self.outcome_of = outcome_of
         # the outcome of answers that differ from an evaluated set only in a few questions
         self.nearby_of = nearby_of
@@ -174,7 +176,7 @@ class OpenQuestions:
         if unassessed:
             modal = self.modal_of(answers)
             for area in unassessed:
-                found += self.policy.settling_questions(answers, base, modal, area)
+                found += self.grounds.settling_questions(answers, base, modal, area)
         return tuple(dict.fromkeys(found))
 
     def next_questions(self, answers: dict[str, str]) -> list[Impact]:

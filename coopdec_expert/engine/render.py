@@ -24,6 +24,7 @@ from ..profile import Profile
 from ..vocabulary import Approach, AreaStatus, Step, Verdict
 from ..vocabulary import StepState as StepStateName
 from .evaluator import Modal
+from .grounds import Grounds
 from .policy import NOT_ASSESSED, PRESUMED, Outcome, Policy
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -34,9 +35,10 @@ def _source(entry) -> SourceRef:
 
 
 class Renderer:
-    def __init__(self, kb: KnowledgeBase, policy: Policy):
+    def __init__(self, kb: KnowledgeBase, policy: Policy, grounds: Grounds):
         self.kb = kb
         self.policy = policy
+        self.grounds = grounds
         self.order = {q: i for i, q in enumerate(kb.questions)}
 
     def assessment(
@@ -131,7 +133,7 @@ class Renderer:
                 if kb.flags[f].area == area.id and caps[kb.flags[f].severity] == level
             ]
             settle = (
-                self.policy.settling_questions(answers, base, modal, area.id)
+                self.grounds.settling_questions(answers, base, modal, area.id)
                 if status != "assessed"
                 else ()
             )
@@ -161,7 +163,7 @@ class Renderer:
             confirm: tuple[str, ...] = ()
             against: tuple[str, ...] = ()
             if state != "done":
-                confirm, against = self.policy.step_evidence(answers, base, modal, step)
+                confirm, against = self.grounds.step_evidence(answers, base, modal, step)
             states.append(
                 StepState(
                     step=step,
@@ -214,7 +216,7 @@ class Renderer:
 
     def _reason(self, answers, base: Outcome, modal: Modal, code: str, items, lang) -> Reason:
         kb = self.kb
-        questions = list(self.policy.grounds(answers, base, modal, code, items))
+        questions = list(self.grounds.grounds(answers, base, modal, code, items))
         if code == "step_not_reached":
             step, following = items
             text = t(

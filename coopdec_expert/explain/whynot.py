@@ -182,7 +182,7 @@ class _Analyser:
                     self.assessor, self.answers, q, sorted(o, key=self._order(q)), self.lang
                 )
                 for r in own
-                for q, o in self.assessor.policy.ruling_out(r, self.answers, modal)
+                for q, o in self.assessor.grounds.ruling_out(r, self.answers, modal)
             ]
             if any(self.outcome.steps[s] == DONE for s in later):
                 if against:  # a later step is done: only the answers against this one stand
@@ -259,7 +259,7 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     ]
     for area in core:
         if outcome.status[area.id] == NOT_ASSESSED:
-            questions = analyser.assessor.policy.settling_questions(
+            questions = analyser.assessor.grounds.settling_questions(
                 analyser.answers, outcome, analyser.assessor.modal(analyser.answers), area.id
             )
             obstacles.append(analyser.unassessed_area(area.id, list(questions)))
