@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CoopdecError
 from ..resources import source_text_beside_checkout
+from ..vocabulary import REQUESTER
 from .conditions import allowed_options, iter_conditions
 from .loader import KnowledgeBase, KnowledgeError, load_knowledge
 from .models import AnswerCondition, FactCondition, NotCondition
@@ -217,22 +218,51 @@ def design_problems(kb: KnowledgeBase) -> list[str]:
                 f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}: "
                 "nothing can show it (no flag, not a next-step advice, no rule recommends it)"
             )
+    conditions = [rule.when for rule in kb.rules.values()]
+    conditions += [q.ask_if for q in kb.questions.values() if q.ask_if is not None]
     used = {
         node.answer
-        for rule in kb.rules.values()
-        for node in iter_conditions(rule.when)
+        for condition in conditions
+        for node in iter_conditions(condition)
         if isinstance(node, AnswerCondition)
     }
     problems.extend(
-        f"{kb.where('questions', q)}: question {q}: no rule uses its answer"
+        f"{kb.where('questions', q)}: question {q}: no rule or ask_if uses its answer"
         for q in kb.questions
         if q not in used
     )
-    for question in kb.questions.values():
-        if question.key and question.ask_if is not None:
+    problems += _judgement_problems(kb)
+    return problems
+
+
+def _judgement_problems(kb: KnowledgeBase) -> list[str]:
+    """Judgements the schema cannot check: an exclusion (a high flag) is a statement of the text
+    or a declared policy, never a reading of it; a question about one side is asked to that
+    side's own requester."""
+    from .conditions import compile_modal
+
+    problems = []
+    for flag in kb.flags.values():
+        if flag.severity == "high" and flag.source_kind == "interpretation":
             problems.append(
-                f"{kb.where('questions', question.id)}: question {question.id}: a key question "
-                "must always be asked (remove ask_if or key)"
+                f"{kb.where('flags', flag.id)}: flag {flag.id}: a high flag makes a partnership "
+                "not ready; it must be what the text states (seed) or a declared policy, not an "
+                "interpretation"
+            )
+    requester = kb.questions.get(REQUESTER)
+    for question in kb.questions.values():
+        if question.side not in ("north", "south") or question.ask_if is None:
+            continue
+        where = f"{kb.where('questions', question.id)}: question {question.id}"
+        if requester is None or question.side not in requester.option_ids():
+            continue
+        possible = compile_modal(question.ask_if, kb, True)
+        asked_to = {REQUESTER: question.side}
+        if not possible(asked_to, set(), set(), set(kb.questions) - {REQUESTER}):
+            problems.append(
+                f"{where}: a question about the {question.side} side is never asked to a "
+                f"{question.side} requester (its ask_if cannot hold): the side that knows the "
+                "answer never gives it"
             )
     return problems
 
