@@ -35,9 +35,14 @@ class ProfileError(CoopdecError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
     def __init__(self, problems: list[str], source: str = "profile"):
-        self.problems = problems
+        self.problems = list(problems)
         self.source = source
-        super().__init__(f"{source}: " + "; ".join(problems))
+        super().__init__(f"{source}: " + "; ".join(self.problems))
+
+    def __reduce__(self):
+        # Rebuilt from its own fields when it crosses a process boundary (a screening worker):
+        # the default would pass the joined message back as `problems`.
+        return (type(self), (self.problems, self.source))
 
 
 class LocalGovernment(BaseModel):

@@ -199,3 +199,51 @@ def test_rescreen_after_a_rules_change_reports_what_changed(tmp_path):
     history = runner.invoke(app, ["history", "bf-dedougou-03", "--store", store, "-f", "json"])
     versions = [e["rules_version"] for e in json.loads(history.stdout)]
     assert len(versions) == 2 and versions[0] != versions[1]
+
+
+def test_rescreen_reads_profiles_stored_under_release_1(tmp_path):
+    """A register kept under the first knowledge base holds answers release 2 renamed: rescreen
+    migrates them (rules/migrations.yaml) instead of stopping, and stores the migrated profile."""
+    from coopdec_expert.screening.store import NewRecord, Store
+
+    url = f"sqlite:///{tmp_path}/register.sqlite"
+    old = {
+        "id": "bf-old-01",
+        "requester": "south",
+        "answers": {
+            "practice.main_actions": "in_kind_aid",
+            "south.motivation.financial_openness": "hidden",
+            "search.partner_status": "committed_partner",
+            "relationship.purpose": "projects",
+        },
+    }
+    store = Store(url)
+    try:
+        store.save(
+            [
+                NewRecord(
+                    partnership_id="bf-old-01",
+                    profile_hash="v1",
+                    rules_version="release-1",
+                    source_file="demandes-2025.csv",
+                    lang="fr",
+                    verdict="conditional",
+                    next_step="commitment",
+                    profile_json=json.dumps(old),
+                    result_json="{}",
+                )
+            ]
+        )
+    finally:
+        store.close()
+    result = runner.invoke(
+        app, ["rescreen", "--store", url, "--workers", "1", "--format", "json", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.stderr
+    [change] = json.loads(result.stdout)
+    assert change["partnership_id"] == "bf-old-01" and change["verdict_before"] == "conditional"
+    latest = _records(tmp_path / "register.sqlite")[-1]
+    answers = json.loads(latest[6])["answers"]
+    assert "practice.main_actions" not in answers
+    assert answers["practice.in_kind"] == "present"
+    assert answers["south.motivation.financial"] == "present"
