@@ -249,6 +249,7 @@ def _judgement_problems(kb: KnowledgeBase) -> list[str]:
                 "not ready; it must be what the text states (seed) or a declared policy, not an "
                 "interpretation"
             )
+    problems += _declared_effect_problems(kb)
     requester = kb.questions.get(REQUESTER)
     for question in kb.questions.values():
         if question.side not in ("north", "south") or question.ask_if is None:
@@ -264,6 +265,48 @@ def _judgement_problems(kb: KnowledgeBase) -> list[str]:
                 f"{question.side} requester (its ask_if cannot hold): the side that knows the "
                 "answer never gives it"
             )
+    return problems
+
+
+# What each severity does to the verdict (README: How the verdict is decided), as a flag's
+# severity_rationale must say it: a rationale arguing "conditional" on a high flag (or "not
+# ready" on a medium one) is a severity that disagrees with its own reason.
+DECLARED_EFFECT = {
+    "high": {"fr": ("pas prête",), "en": ("not ready",)},
+    "medium": {"fr": ("sous conditions",), "en": ("conditional",)},
+    "low": {"fr": ("verdict",), "en": ("verdict",)},
+}
+OTHER_EFFECTS = {
+    "high": {"fr": ("sous conditions",), "en": ("conditional",)},
+    "medium": {"fr": ("pas prête",), "en": ("not ready",)},
+    "low": {"fr": ("pas prête", "sous conditions"), "en": ("not ready", "conditional")},
+}
+
+
+def _declared_effect_problems(kb: KnowledgeBase) -> list[str]:
+    """Each flag's severity_rationale says the effect its severity has on the verdict (and no
+    other); a severity set by a parameter names the parameter instead."""
+    problems = []
+    for flag in kb.flags.values():
+        where = f"{kb.where('flags', flag.id)}: flag {flag.id}"
+        for lang in ("fr", "en"):
+            text = getattr(flag.severity_rationale, lang).lower()
+            if flag.severity_from:
+                if flag.severity_from.lower() not in text:
+                    problems.append(
+                        f"{where}: its severity is the parameter {flag.severity_from}; the "
+                        f"severity_rationale ({lang}) must name it"
+                    )
+                continue
+            wanted = DECLARED_EFFECT[flag.severity][lang]
+            other = [w for w in OTHER_EFFECTS[flag.severity][lang] if w in text]
+            if not any(w in text for w in wanted) or other:
+                problems.append(
+                    f"{where}: severity {flag.severity}, but its severity_rationale ({lang}) "
+                    f"does not say so (expected « {wanted[0]} »"
+                    + (f", found « {other[0]} »" if other else "")
+                    + ")"
+                )
     return problems
 
 
