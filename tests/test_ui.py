@@ -363,6 +363,17 @@ def test_knowledge_base_is_searchable_and_marks_the_fired_rules(app):
         assert kb.rules[rule_id].source.quote in page
 
 
+def test_knowledge_base_declares_each_flags_weight(app):
+    """A directorate reads, for each flag, what it rests on and why it has its severity."""
+    kb = default_assessor().kb
+    go(app, "knowledge")
+    captions = "\n".join(c.value for c in app.caption)
+    for flag in kb.flags.values():
+        assert flag.severity_rationale.fr in captions, flag.id
+    assert t("fr", "source_kind.policy") in captions
+    assert "`context_severity`" in captions  # the parameter that sets the context flags
+
+
 # --- Atelier / Workshop ----------------------------------------------------------------
 
 
