@@ -400,10 +400,13 @@ def profiles(
     evaluator: IndependentEvaluator,
     max_edits: int = 12,
     shapes: tuple[str, ...] = ("favourable", "sparse", "uniform"),
+    requester: bool = False,
 ):
     """Hypothesis strategy of answer dicts: each question absent, "unknown" (when accepted) or
     one of its options. Three shapes so that every verdict is reached often: the most
-    favourable profile with a few edits, a sparse profile, and a uniform draw per question."""
+    favourable profile with a few edits, a sparse profile, and a uniform draw per question.
+    With `requester`, who requests is always answered, as the rules read every profile
+    (Profile.engine_answers); without it, its absence tests the engines' agreement anyway."""
     from hypothesis import strategies as st
 
     choices: dict[str, list[str | None]] = {
@@ -432,4 +435,14 @@ def profiles(
         lambda drawn: {q: o for q, o in drawn.items() if o is not None}
     )
     shaped = {"favourable": favourable, "sparse": sparse, "uniform": uniform}
-    return st.one_of(*(shaped[shape] for shape in shapes))
+    drawn = st.one_of(*(shaped[shape] for shape in shapes))
+    if not requester:
+        return drawn
+    sides = st.sampled_from(evaluator.options("partnership.requester"))
+    return st.tuples(drawn, sides).map(
+        lambda pair: (
+            pair[0]
+            if pair[0].get("partnership.requester", UNKNOWN) != UNKNOWN
+            else {**pair[0], "partnership.requester": pair[1]}
+        )
+    )
