@@ -70,6 +70,19 @@ VERDICT_RANK: dict[str, int] = {
     Verdict.conditional: 2,
     Verdict.ready: 3,
 }
+# The codes of a verdict's reasons (engine/policy.py), in the order the policy weighs them.
+REASON_CODES: tuple[str, ...] = (
+    "high_flags",
+    "core_area_zero",
+    "unknown_key_questions",
+    "unassessed_core_areas",
+    "medium_flags",
+    "core_area_below_ready",
+    "step_not_reached",
+    "open_questions",
+    "all_clear",
+)
+
 UNKNOWN = "unknown"  # the answer "don't know", accepted by every question unless it says not
 # The question saying which local government requests the assessment (its own commitment is
 # assessed; a key question about one side blocks the verdict only for that side's own request).

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,52 @@ def test_bad_case_files_are_named(tmp_path, text, fragment):
     assert fragment in str(error.value) and str(path) in str(error.value)
     result = runner.invoke(app, ["test", str(path)])
     assert result.exit_code == 2 and fragment in result.stderr
+
+
+ORDERED = """
+name: "Advice in the wrong order"
+description: "The next step's advice comes before a rule's: this case claims otherwise."
+profile:
+  base: ready_south
+  answers: {territory.actors_role: operators, action.priorities: none}
+expect:
+  recommendations: {order: [rec.territory.open_to_actors, rec.step.action]}
+  reasons: {exactly: [medium_flags]}
+"""
+
+
+def test_order_and_reasons_expectations_are_checked(tmp_path, assessor):
+    (tmp_path / "bases").mkdir()
+    shutil.copy(CASES_DIR / "bases" / "ready_south.yaml", tmp_path / "bases")
+    (case,) = load_cases([_write(tmp_path, "ordered.yaml", ORDERED)])
+    differences = check_case(assessor, case).differences
+    assert differences == [
+        "recommendations: expected in the order "
+        "['rec.territory.open_to_actors', 'rec.step.action'], got "
+        "['rec.step.action', 'rec.territory.open_to_actors', 'rec.method.concrete_actions']",
+        "reasons: expected exactly ['medium_flags'], got ['all_clear']",
+    ]
+
+
+def test_unknown_reason_codes_and_order_ids_are_failures(tmp_path, assessor):
+    (tmp_path / "bases").mkdir()
+    shutil.copy(CASES_DIR / "bases" / "ready_south.yaml", tmp_path / "bases")
+    text = ORDERED.replace("rec.step.action]", "rec.step.nowhere]").replace(
+        "[medium_flags]", "[medium_flag]"
+    )
+    (case,) = load_cases([_write(tmp_path, "typos.yaml", text)])
+    assert check_case(assessor, case).differences == [
+        "recommendations: unknown id rec.step.nowhere",
+        "reasons: unknown id medium_flag",
+    ]
+
+
+def test_every_reason_code_is_one_the_policy_gives_and_the_catalogues_word():
+    from coopdec_expert.engine import policy
+    from coopdec_expert.i18n import catalogue
+    from coopdec_expert.vocabulary import REASON_CODES
+
+    source = Path(policy.__file__).read_text(encoding="utf-8")
+    assert [c for c in REASON_CODES if f'"{c}"' not in source] == []
+    for lang in ("fr", "en"):
+        assert [c for c in REASON_CODES if f"reason.{c}" not in catalogue(lang)] == []

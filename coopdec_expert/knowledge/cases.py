@@ -15,8 +15,10 @@ A case file holds one case or a list of them:
       next_step: initiation
       flags: {include: [agreement_without_initiation]}
 
-`expect` lists only what the case is about. `coopdec test` runs the cases (`run_cases`); the
-test-suite parametrises over the same functions.
+`expect` lists only what the case is about; `reasons` names the codes of the verdict's reasons
+(why it is not ready, conditional…: vocabulary.REASON_CODES), `order` the ids a list must hold
+in that relative order. `coopdec test` runs the cases (`run_cases`); the test-suite parametrises
+over the same functions.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import CoopdecError
 from ..profile import ProfileError, validate_profile
 from ..resources import shipped
+from ..vocabulary import REASON_CODES
 from .loader import SAFE_LOADER
 from .models import Approach, Step
 
@@ -48,11 +51,13 @@ class _Strict(BaseModel):
 
 
 class SetExpectation(_Strict):
-    """Ids that must be there, must not be there, or exactly these."""
+    """Ids that must be there, must not be there, or exactly these; `order`: ids that must be
+    there in this relative order (flags by severity, recommendations by priority and step)."""
 
     include: list[str] = []
     exclude: list[str] = []
     exactly: list[str] | None = None
+    order: list[str] = []
 
 
 class Expectation(_Strict):
@@ -68,6 +73,7 @@ class Expectation(_Strict):
     missing: SetExpectation | None = None
     fired: SetExpectation | None = None
     set_aside: SetExpectation | None = None  # answers not read: their question does not apply
+    reasons: SetExpectation | None = None  # codes of the verdict's reasons (REASON_CODES)
     first_recommendation: str | None = None
 
 
@@ -212,6 +218,9 @@ def _set_differences(label: str, actual: list[str], wanted: SetExpectation | Non
     found += [f"{label}: did not expect {item}" for item in wanted.exclude if item in actual]
     if wanted.exactly is not None and sorted(wanted.exactly) != sorted(actual):
         found.append(f"{label}: expected exactly {sorted(wanted.exactly)}, got {sorted(actual)}")
+    present = [item for item in wanted.order if item in actual]
+    if present != wanted.order or sorted(present, key=actual.index) != present:
+        found.append(f"{label}: expected in the order {wanted.order}, got {actual}")
     return found
 
 
@@ -246,6 +255,7 @@ def differences(result: Assessment, expect: Expectation) -> list[str]:
     found += _set_differences("missing", [m.question for m in result.missing], expect.missing)
     found += _set_differences("fired", result.fired, expect.fired)
     found += _set_differences("set_aside", result.set_aside, expect.set_aside)
+    found += _set_differences("reasons", [r.code for r in readiness.reasons], expect.reasons)
     if expect.first_recommendation is not None:
         first = result.recommendations[0].id if result.recommendations else None
         compare("first recommendation", first, expect.first_recommendation)
@@ -261,13 +271,14 @@ def unknown_ids(expect: Expectation, kb) -> list[str]:
         "missing": set(kb.questions),
         "fired": set(kb.rules),
         "set_aside": set(kb.questions),
+        "reasons": set(REASON_CODES),
     }
     found = []
     for label, ids in known.items():
         wanted: SetExpectation | None = getattr(expect, label)
         if wanted is None:
             continue
-        for item in [*wanted.include, *wanted.exclude, *(wanted.exactly or [])]:
+        for item in [*wanted.include, *wanted.exclude, *(wanted.exactly or []), *wanted.order]:
             if item not in ids:
                 found.append(f"{label}: unknown id {item}")
     if expect.first_recommendation and expect.first_recommendation not in kb.recommendations:
@@ -286,7 +297,8 @@ def check_case(assessor: Assessor, case: LoadedCase, lang: str = "en") -> CaseRe
         profile = validate_profile(case.profile, assessor.kb, str(case.path))
     except ProfileError as error:
         return CaseResult(case, [], [f"profile: {'; '.join(error.problems)}"])
-    result = assessor.assess(profile, lang)
+    # the open-question analysis (`missing`) is most of an assessment's cost: only when expected
+    result = assessor.assess(profile, lang, with_missing=case.case.expect.missing is not None)
     return CaseResult(case, list(result.fired), differences(result, case.case.expect))
 
 
