@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .registers import BACKENDS, new_register
 from .support import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,13 @@ def materialise(profile: dict) -> dict:
     for question in profile.get("unset") or []:
         answers.pop(question)
     return {**base, **overrides, "answers": answers}
+
+
+@pytest.fixture(params=BACKENDS)
+def register_url(request, tmp_path):
+    """A new register's URL, once on SQLite and once on PostgreSQL (tests/registers.py)."""
+    with new_register(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
