@@ -16,6 +16,16 @@ CASES_DIR = ROOT / "tests" / "cases"
 EXAMPLES_DIR = ROOT / "examples"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def app_served_on_this_machine():
+    """AppTest reads no config file (ui/.streamlit/config.toml binds the server to 127.0.0.1),
+    and no address means every interface, behind sign-in: the app under test is the one served
+    on this machine, unless a test sets another address (tests/test_ui_auth.py)."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+
+
 @pytest.fixture(scope="session")
 def kb():
     from coopdec_expert.knowledge.lint import load_checked

@@ -187,9 +187,11 @@ def test_the_installed_tool_serves_the_app(installed, tmp_path):
         wait_until_healthy(process, port, log)
     finally:
         assert stop(process) == 0, log.read_text()
-    # the app's pages run from the installed copy (its `ui` package, its rules)
+    # the app's pages run from the installed copy (its `ui` package, its rules), as served on
+    # 127.0.0.1 (AppTest reads no config file; no address would mean every interface)
     script = (
         "from streamlit.testing.v1 import AppTest; from coopdec_expert.resources import shipped; "
+        "from streamlit import config; config.set_option('server.address', '127.0.0.1'); "
         "at = AppTest.from_file(str(shipped('ui') / 'app.py'), default_timeout=300).run(); "
         "print(repr([e.value for e in at.exception])); print(at.title[0].value)"
     )

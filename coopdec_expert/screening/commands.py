@@ -19,6 +19,7 @@ import typer
 
 from ..cli_common import Lang, LangOption, RulesOption, fail, knowledge
 from ..i18n import t
+from .store import WORKSPACE_ENV
 
 
 class TemplateFormat(StrEnum):
@@ -43,7 +44,7 @@ WorkspaceOption = Annotated[
     str | None,
     typer.Option(
         "--workspace",
-        envvar="COOPDEC_WORKSPACE",
+        envvar=WORKSPACE_ENV,
         help="Workspace of the register (a directorate or a team: each sees only its own "
         "assessments); default $COOPDEC_WORKSPACE or 'default'.",
     ),

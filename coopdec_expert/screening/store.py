@@ -43,6 +43,7 @@ from .schema import NewerSchemaError, ensure_schema
 
 DEFAULT_STORE = "sqlite:///coopdec.sqlite"
 STORE_ENV = "COOPDEC_STORE"
+WORKSPACE_ENV = "COOPDEC_WORKSPACE"  # the CLI's --workspace, and `coopdec ui --workspace`'s
 DEFAULT_WORKSPACE = "default"  # the CLI's and a local app's, and that of records made before
 WORKSPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
