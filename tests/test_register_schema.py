@@ -271,3 +271,25 @@ def test_a_register_of_a_newer_release_is_refused(register_url):
     message = str(refused.value)
     assert "9999" in message and schema.HEAD in message and "upgrade coopdec-expert" in message
     assert _revision(register_url) == "9999"  # untouched
+
+
+def test_a_register_written_by_the_first_release_is_upgraded(tmp_path):
+    """The same, on a SQLite file that the first releases' own code wrote (tests/fixtures)."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "register.sqlite"
+    shutil.copy(ROOT / "tests" / "fixtures" / "register_first_release.sqlite", path)
+    connection = sqlite3.connect(path)
+    before = connection.execute(
+        "SELECT partnership_id, profile_hash, rules_version, verdict, next_step, result_json, "
+        "profile_json FROM screening_assessments ORDER BY id"
+    ).fetchall()
+    connection.close()
+    assert len(before) == 3
+    url = f"sqlite:///{path}"
+    entries = history(url, "exemple-ziniare-recherche")
+    assert _revision(url) == schema.HEAD
+    assert [e.source_file for e in entries] == ["lot-janvier.json", "lot-mars.json"]
+    assert [r[1:8] for r in all_records(url)] == before
+    assert {r[0] for r in all_records(url)} == {DEFAULT_WORKSPACE}
