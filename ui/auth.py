@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 from pydantic import ValidationError
@@ -104,7 +105,7 @@ def current() -> Identity:
     return identity_from_claims(st.user.to_dict(), settings_from_secrets())
 
 
-def _sign_in_page(settings: SignInSettings) -> None:
+def _sign_in_page(settings: SignInSettings) -> NoReturn:
     st.title(_tr("auth.title"))
     st.write(_tr("auth.intro"))
     provider = [settings.provider] if settings.provider else []
@@ -119,6 +120,6 @@ def _sign_in_page(settings: SignInSettings) -> None:
     st.stop()
 
 
-def _stop(message: str) -> None:
+def _stop(message: str) -> NoReturn:
     st.error(message)
     st.stop()
