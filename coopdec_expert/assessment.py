@@ -10,17 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .knowledge.models import Approach, Severity, Step
-
-Verdict = Literal["ready", "conditional", "not_ready", "insufficient_information"]
-VERDICTS: tuple[str, ...] = ("ready", "conditional", "not_ready", "insufficient_information")
-# Order used to compare verdicts ("improving an answer never lowers the verdict"):
-# insufficient_information sits above not_ready because a known blocker is worse news than a gap.
-VERDICT_RANK: dict[str, int] = {
-    "not_ready": 0,
-    "insufficient_information": 1,
-    "conditional": 2,
-    "ready": 3,
-}
+from .vocabulary import VERDICT_RANK, VERDICTS, AreaStatus, Verdict  # noqa: F401 - re-exported
+from .vocabulary import StepState as StepStateName
 
 
 class Out(BaseModel):
@@ -41,9 +32,6 @@ class Reason(Out):
     items: list[str] = []
     text: str
     questions: list[str] = []
-
-
-StepStateName = Literal["done", "presumed", "contrary", "not_done"]
 
 
 class StepState(Out):
@@ -67,9 +55,6 @@ class Readiness(Out):
     steps_presumed: list[Step] = []
     steps: list[StepState] = []
     reasons: list[Reason]
-
-
-AreaStatus = Literal["assessed", "partial", "not_assessed"]
 
 
 class AreaScore(Out):

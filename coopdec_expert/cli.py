@@ -130,12 +130,10 @@ def explain(
     rules: RulesOption = None,
 ) -> None:
     """Why this verdict (default), why not a target, what if answers changed, paths up."""
-    from .explain.path import paths_to_next_level
+    from .explain import PathReport, WhatIfReport, WhyNotReport
+    from .explain import explain as run_explain
     from .explain.whatif import parse_changes
-    from .explain.whatif import what_if as run_what_if
-    from .explain.why import explain_why
     from .explain.whynot import TARGET_VERDICTS
-    from .explain.whynot import why_not as run_why_not
     from .knowledge.models import STEPS
     from .profile import ProfileError
     from .report import render_explanation
@@ -146,16 +144,28 @@ def explain(
     kb = knowledge(rules)
     profile = _load(file, kb, lang.value)
     assessor = _assessor(kb, rules)
-    answers = dict(profile.answers)
     code = lang.value
-    if why_not is not None:
-        allowed = [*TARGET_VERDICTS, *STEPS]
-        if why_not not in allowed:
-            fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
-        report = run_why_not(assessor, answers, why_not, code)
-        target_label = (
-            kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
-        )
+    changes = None
+    if why_not is not None and why_not not in (*TARGET_VERDICTS, *STEPS):
+        allowed = ", ".join([*TARGET_VERDICTS, *STEPS])
+        fail(f"--why-not: '{why_not}' is not a target; allowed: {allowed}")
+    if what_if:
+        try:
+            changes = parse_changes(what_if, assessor)
+        except ProfileError as error:
+            fail(f"{error.source}: " + "; ".join(error.problems))
+    report = run_explain(
+        assessor,
+        profile,
+        code,
+        why_not=why_not,
+        what_if=changes,
+        path=path,
+        max_changes=max_changes,
+    )
+    if isinstance(report, WhyNotReport):
+        target = report.target
+        target_label = kb.steps[target].name.get(code) if target in STEPS else t_label(code, target)
         current_label = (
             kb.steps[report.current].name.get(code)
             if report.target_kind == "next_step"
@@ -164,19 +174,11 @@ def explain(
         text = render_explanation(
             report, kb, "whynot", fmt.value, target_label=target_label, current_label=current_label
         )
-    elif what_if:
-        try:
-            changes = parse_changes(what_if, assessor)
-        except ProfileError as error:
-            fail(f"{error.source}: " + "; ".join(error.problems))
-        text = render_explanation(
-            run_what_if(assessor, profile, changes, code), kb, "whatif", fmt.value
-        )
-    elif path:
-        report = paths_to_next_level(assessor, answers, code, max_changes=max_changes)
+    elif isinstance(report, WhatIfReport):
+        text = render_explanation(report, kb, "whatif", fmt.value)
+    elif isinstance(report, PathReport):
         text = render_explanation(report, kb, "path", fmt.value)
     else:
-        report = explain_why(assessor, answers, code)
         text = render_explanation(
             report, kb, "why", fmt.value, verdict_label=t_label(code, report.verdict)
         )
@@ -315,7 +317,7 @@ def lint(
 ) -> None:
     """Check the knowledge base: schema, references, reachability, coverage, quotes."""
     from .i18n import t
-    from .knowledge.lint import SourceError, locate_source
+    from .knowledge.lint import SourceError, locate_source, size_warnings
     from .knowledge.lint import lint as run_lint
 
     try:
@@ -325,7 +327,9 @@ def lint(
     if found is None:
         typer.echo(t(lang.value, "lint.source_missing"), err=True)
     kb, problems = run_lint(rules, found)
-    if problems:
+    for warning in size_warnings(rules):
+        typer.echo(t(lang.value, "lint.file_too_long", file=warning), err=True)
+    if problems or kb is None:
         for problem in problems:
             typer.echo(problem)
         raise typer.Exit(1)
@@ -342,6 +346,52 @@ def lint(
     )
     if found is not None:
         typer.echo(t(lang.value, "lint.source_checked", path=found))
+
+
+@app.command(name="test")
+def run_tests(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files or folders (default: tests/cases of this folder)."),
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Only the cases that fire this rule.")
+    ] = None,
+    rules: RulesOption = None,
+    lang: LangOption = Lang.fr,
+) -> None:
+    """Run the regression cases: one difference per failing case, the rules no case fires."""
+    from .i18n import t
+    from .knowledge.cases import CaseError, load_cases, run_cases
+
+    code = lang.value
+    kb = knowledge(rules)
+    if rule is not None and rule not in kb.rules:
+        fail(t(code, "test.unknown_rule", rule=rule))
+    if not paths:
+        default = Path("tests") / "cases"
+        if not default.is_dir():
+            fail(t(code, "test.no_cases", folder=default))
+        paths = [default]
+    try:
+        cases = load_cases(paths)
+    except CaseError as error:
+        fail("\n".join(error.problems))
+    if not cases:
+        fail(t(code, "test.no_cases", folder=", ".join(map(str, paths))))
+    report = run_cases(_assessor(kb, rules), cases, rule, code)
+    for result in report.failures:
+        typer.echo(t(code, "test.failed", path=result.case.path, name=result.case.case.name))
+        for difference in result.differences:
+            typer.echo(f"    {difference}")
+    if rule is not None and not report.results:
+        typer.echo(t(code, "test.rule_not_fired", rule=rule))
+    if rule is None and report.never_fired:
+        typer.echo(t(code, "test.never_fired", rules=", ".join(report.never_fired)))
+    passed = len(report.results) - len(report.failures)
+    typer.echo(t(code, "test.summary", total=len(report.results), passed=passed))
+    if report.failures or (rule is not None and not report.results):
+        raise typer.Exit(1)
 
 
 @app.command()

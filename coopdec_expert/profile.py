@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .errors import CoopdecError
 from .i18n import t
 from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
@@ -45,7 +47,7 @@ def refuse_control_characters(value: str | None, pattern: re.Pattern = CONTROL_I
     raise ControlCharacter(f"U+{ord(found.group()):04X}", found.start() + 1)
 
 
-class ProfileError(ValueError):
+class ProfileError(CoopdecError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
     def __init__(self, problems: list[str], source: str = "profile"):
@@ -164,7 +166,7 @@ def validate_profile(
     return profile
 
 
-def _field_problem(error: dict) -> str:
+def _field_problem(error: Mapping[str, Any]) -> str:
     """One pydantic error as "field 'x': what is wrong (value: …)", the value shortened."""
     text = f"field '{'.'.join(shorten(p) for p in error['loc'])}': {error['msg']}"
     value = error.get("input")

@@ -92,6 +92,7 @@ def test_one_change_neighbourhood_agrees(assessor):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=profiles(EVALUATOR))
 def test_generated_profiles_agree(assessor, answers):

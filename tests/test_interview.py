@@ -469,6 +469,7 @@ def _lines(replies: list[str]) -> str:
     return "".join(reply + "\n" for reply in replies)
 
 
+@pytest.mark.slow
 def test_cli_scripted_answers_with_back_then_quit(assessor, kb, tmp_path):
     replies = ["Kaya", "Burkina Faso", "Saint-Étienne", "France"]
     replies += [second_best, best, "r", second_best, best, "q"]
@@ -509,6 +510,7 @@ def test_cli_scripted_answers_with_back_then_quit(assessor, kb, tmp_path):
         pytest.param([], 0, id="before-anything"),
     ],
 )
+@pytest.mark.slow
 def test_cli_end_of_input_saves_and_exits_130(assessor, tmp_path, replies, count):
     expected, twin, script, _ = run(assessor, replies)
     assert len(expected.answers) == count and len(twin.asked) == count + (count > 0)
@@ -554,6 +556,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 def test_cli_ctrl_c_saves_the_answers_given_and_exits_130(assessor, tmp_path):
     replies = ["Kaya", "Burkina Faso", "Poitiers", "France", best, second_best, best]
     expected, twin, script, _ = run(assessor, replies)
@@ -607,6 +610,7 @@ def test_cli_ctrl_c_saves_the_answers_given_and_exits_130(assessor, tmp_path):
     _same_profile(saved, expected)
 
 
+@pytest.mark.slow
 def test_cli_from_continues_an_existing_profile(assessor, kb, tmp_path):
     first = first_pending(assessor, {})
     existing = {

@@ -21,6 +21,8 @@ from coopdec_expert.profile import Profile
 from .conftest import EXAMPLES_DIR
 from .independent_evaluator import UNKNOWN, IndependentEvaluator, profiles
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 EVALUATOR = IndependentEvaluator()
 PROFILES = profiles(EVALUATOR)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -318,3 +318,22 @@ def test_a_reference_text_named_but_absent_is_an_error(no_reference_text, monkey
     with pytest.raises(SourceError) as raised:
         locate_source()
     assert raised.value.origin == "$COOPDEC_SOURCE"
+
+
+def test_lint_warns_about_long_rule_files_without_failing(tmp_path):
+    from typer.testing import CliRunner
+
+    from coopdec_expert.cli import app
+    from coopdec_expert.knowledge.lint import MAX_FILE_LINES, size_warnings
+
+    assert size_warnings() == []  # the shipped base: one idea per file
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    long_file = copy / "4_method" / "5_agreement.yaml"
+    padding = "".join(f"# note {n}\n" for n in range(MAX_FILE_LINES))
+    long_file.write_text(long_file.read_text(encoding="utf-8") + padding, encoding="utf-8")
+    lines = len(long_file.read_text(encoding="utf-8").splitlines())
+    assert size_warnings(copy) == [f"rules/4_method/5_agreement.yaml: {lines}"]
+    result = CliRunner().invoke(app, ["lint", "--rules", str(copy), "--lang", "en"])
+    assert result.exit_code == 0, result.stdout
+    assert f"warning: long file (lines) rules/4_method/5_agreement.yaml: {lines}" in result.stderr

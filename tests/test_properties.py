@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -17,6 +18,8 @@ from coopdec_expert.knowledge.models import STEPS
 from coopdec_expert.profile import Profile
 
 from .independent_evaluator import UNKNOWN, IndependentEvaluator, disagreements, profiles
+
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
 
 EVALUATOR = IndependentEvaluator()
 QUESTION_IDS = sorted(EVALUATOR.questions)

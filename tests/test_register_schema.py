@@ -110,6 +110,7 @@ def _assert_all_opened(done: list[subprocess.CompletedProcess]) -> None:
     assert all(d.stdout.decode().strip() == "ok 1" for d in done)
 
 
+@pytest.mark.slow  # starts processes
 def test_processes_creating_a_new_register_at_once_create_it_once(register_url, tmp_path):
     """Four processes opening a register that does not exist yet, at the same moment, several
     times (a new database each round on PostgreSQL, a new file on SQLite): every one opens it
@@ -249,6 +250,7 @@ def test_rescreen_after_an_upgrade_reassesses_old_rules(register_url, assessor):
     assert len(history(register_url, rows[0]["partnership_id"])) == 2
 
 
+@pytest.mark.slow  # starts processes
 def test_processes_upgrading_a_first_release_register_at_once(register_url, assessor, tmp_path):
     rows = _first_release_rows(assessor)
     make_first_release_register(register_url, rows)

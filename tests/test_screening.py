@@ -19,6 +19,8 @@ from coopdec_expert.screening.table import RequestTable, TableError
 
 from .conftest import EXAMPLES_DIR, load_cases
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 HEADER = [
     "id",
     "south_name",

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -22,6 +23,8 @@ from coopdec_expert.knowledge.loader import DEFAULT_RULES_DIR
 from .conftest import ROOT
 from .registers import all_records, record_count
 from .test_screening import HEADER, example_profiles, write_csv
+
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
 
 runner = CliRunner()
 
@@ -80,6 +83,7 @@ def test_history_orders_assessments_by_time(tmp_path, register_url):
     assert not absent.exists()  # reading never creates a register
 
 
+@pytest.mark.slow
 def test_batch_killed_mid_run_leaves_whole_records_and_resumes(tmp_path, register_url):
     """kill -9 during a batch with reports on: every stored record is complete, and re-running
     the file completes the rest without duplicating anything."""

@@ -20,7 +20,10 @@ from .conftest import ROOT
 from .registers import record_count
 
 PROC = Path("/proc")
-pytestmark = pytest.mark.skipif(not PROC.is_dir(), reason="reads the process table in /proc")
+pytestmark = [
+    pytest.mark.skipif(not PROC.is_dir(), reason="reads the process table in /proc"),
+    pytest.mark.slow,
+]
 
 
 def _stat(pid: int) -> list[str] | None:

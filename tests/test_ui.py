@@ -416,6 +416,7 @@ def test_upload_limit_is_set_for_the_server():
     assert "max_upload_size=1," in source
 
 
+@pytest.mark.slow
 def test_coopdec_ui_starts_the_app_from_any_folder(tmp_path):
     import sys
     import urllib.request

@@ -20,7 +20,7 @@ from .support import free_port, start_server, stop, unavailable, wait_until_heal
 from .test_ui_browser import ARGS, CHROMIUM, WAIT_MS, _settled
 
 # The provider package (a test tool) uses Authlib APIs that Authlib now marks deprecated.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 ROOT = Path(__file__).resolve().parents[1]
 USERS = {
     "ana": {"email": "ana@dgcl.gouv.fr", "email_verified": True, "name": "Ana Agent"},

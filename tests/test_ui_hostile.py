@@ -17,6 +17,8 @@ from ui.widgets import user_text
 
 from .test_ui import EXAMPLES, ROOT, go, start_app
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 HOSTILE = (
     "[click me](https://evil.example/phish) ![pixel](https://evil.example/track.png) "
     "<img src=https://evil.example/x.png> <https://evil.example> **bold** `code` "

@@ -32,6 +32,8 @@ from ui.widgets import user_text
 
 from .test_ui import APP, EXAMPLES, download, start_app
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 # Examples answered (nearly) in full: sparse rows are screened ~100 times slower.
 EXAMPLE_FILES = [
     "koudougou_pret_a_conventionner.yaml",

@@ -22,6 +22,7 @@ from ..knowledge.conditions import facts_read, iter_conditions, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS, UNKNOWN, AnswerCondition, AnyCondition
 from .evaluator import Modal
+from .grounds import Grounds
 from .policy import Outcome, Policy
 
 
@@ -63,6 +64,7 @@ class OpenQuestions:
     ):
         self.kb = kb
         self.policy = policy
+        self.grounds = Grounds(policy)
         self.outcome_of = outcome_of
         # the outcome of answers that differ from an evaluated set only in a few questions
         self.nearby_of = nearby_of
@@ -163,7 +165,8 @@ class OpenQuestions:
         if near is None or self.nearby_of is None:
             result = self.outcome_of(answers)
             return result.verdict, result.next_step
-        return self.nearby_of(answers, *near, changed)
+        base, base_modal = near
+        return self.nearby_of(answers, base, base_modal, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:
         """The open questions an insufficient_information verdict names: unknown key questions,
@@ -173,7 +176,7 @@ class OpenQuestions:
         if unassessed:
             modal = self.modal_of(answers)
             for area in unassessed:
-                found += self.policy.settling_questions(answers, base, modal, area)
+                found += self.grounds.settling_questions(answers, base, modal, area)
         return tuple(dict.fromkeys(found))
 
     def next_questions(self, answers: dict[str, str]) -> list[Impact]:

@@ -22,6 +22,7 @@ from ..profile import Profile, ProfileError, check_answers
 from .analysis import Impact, OpenQuestions
 from .compiler import Trace, build_engine_class
 from .evaluator import CompiledRules, Conclusions, Modal
+from .grounds import Grounds
 from .policy import Outcome, Policy
 from .render import Renderer
 
@@ -60,7 +61,8 @@ class Assessor:
         self.engine = build_engine_class(kb)()
         self.rules = CompiledRules(kb)
         self.policy = Policy(kb)
-        self.renderer = Renderer(kb, self.policy)
+        self.grounds = Grounds(self.policy)
+        self.renderer = Renderer(kb, self.policy, self.grounds)
         self.questions = OpenQuestions(
             kb,
             self.policy,

@@ -117,6 +117,7 @@ class CompiledRules:
         )
         self._concludes = {rule_id: conclude for rule_id, _, conclude in self._rules}
         self._order_index = {rule_id: i for i, (rule_id, _, _) in enumerate(self._rules)}
+        self._concluding = frozenset(r for r, conclude in self._concludes.items() if conclude)
         self._dependents = _dependents(kb, self._rules, self._possible)
 
     def conclude(self, answers: dict[str, str]) -> Conclusions:
@@ -154,8 +155,9 @@ class CompiledRules:
         dropped = {entry[0] for entry in again}
         fired = set(base.fired) - dropped
         possible = set(base_modal.possible) - dropped
-        facts = {f for r in fired for f in self._concludes[r]}
-        possible_facts = {f for r in possible for f in self._concludes[r]}
+        concludes = self._concludes
+        facts = {f for r in fired & self._concluding for f in concludes[r]}
+        possible_facts = {f for r in possible & self._concluding for f in concludes[r]}
         askable = base_modal.askable
         for rule_id, holds, possibly, conclude in again:
             if holds(answers, facts):

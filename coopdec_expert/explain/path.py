@@ -11,6 +11,7 @@ compiled evaluator; every path shown is confirmed by the experta engine of recor
 from __future__ import annotations
 
 from itertools import combinations, product
+from typing import Literal
 
 from ..assessment import VERDICT_RANK, VERDICTS
 from ..engine.assess import Assessor, Outcome
@@ -72,8 +73,8 @@ def _improvements(assessor: Assessor, answers: dict[str, str], question_id: str)
     return options if current == UNKNOWN else options[options.index(current) + 1 :]
 
 
-def _moves(base: Outcome, result: Outcome) -> list[str]:
-    moves = []
+def _moves(base: Outcome, result: Outcome) -> list[Literal["verdict", "next_step"]]:
+    moves: list[Literal["verdict", "next_step"]] = []
     if VERDICT_RANK[result.verdict] > VERDICT_RANK[base.verdict]:
         moves.append("verdict")
     if STEPS.index(result.next_step) > STEPS.index(base.next_step):
@@ -94,7 +95,9 @@ def paths_to_next_level(
     searches: list[list[tuple[Alternatives, list[Requirement]]]] = []
     rank = VERDICT_RANK[base.verdict]
     if rank < VERDICT_RANK["ready"]:
-        target = next(v for v in sorted(VERDICTS, key=VERDICT_RANK.get) if VERDICT_RANK[v] > rank)
+        target = next(
+            v for v in sorted(VERDICTS, key=VERDICT_RANK.__getitem__) if VERDICT_RANK[v] > rank
+        )
         searches.append(_units(verdict_obstacles(analyser, target)))
     if base.next_step not in base.steps_done:
         searches.append(_units([analyser.step(base.next_step)]))

@@ -4,6 +4,8 @@ did not fire are analysed condition by condition against the answers and conclud
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..assessment import VERDICT_RANK, SourceRef
 from ..engine.assess import Assessor, Outcome
 from ..engine.policy import DONE, NOT_ASSESSED
@@ -17,8 +19,8 @@ from ..knowledge.models import (
     AnyCondition,
     FactCondition,
 )
+from .labels import option_label
 from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
-from .why import option_label
 
 TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
 
@@ -62,9 +64,14 @@ class _Analyser:
         rule = self.kb.rules[rule_id]
         requirements, via = [], []
         top = rule.when
-        children = top.all if isinstance(top, AllCondition) else None
         any_of = isinstance(top, AnyCondition)
-        for condition in children or (top.any if any_of else [top]):
+        if isinstance(top, AllCondition):
+            children = list(top.all)
+        elif isinstance(top, AnyCondition):
+            children = list(top.any)
+        else:
+            children = [top]
+        for condition in children:
             if self.holds(condition):
                 continue
             if isinstance(condition, AnswerCondition):
@@ -90,15 +97,15 @@ class _Analyser:
         rule = self.kb.rules[rule_id]
         leaves = {leaf.answer: leaf for leaf in self._answer_leaves(rule.when)}
         requirements = []
-        for question_id in self.outcome.trace.matched.get(rule_id, {}):
+        for question_id in self.outcome.record.matched.get(rule_id, {}):
             allowed = set(allowed_options(leaves[question_id], self.kb))
             needed = [o for o in self.kb.questions[question_id].option_ids() if o not in allowed]
             requirements.append(
                 requirement(self.assessor, self.answers, question_id, needed, self.lang)
             )
         via = [
-            self.must_stop(self.outcome.trace.concluded_by[fact])
-            for fact in self.outcome.trace.used_facts.get(rule_id, [])
+            self.must_stop(self.outcome.record.concluded_by[fact])
+            for fact in self.outcome.record.used_facts.get(rule_id, [])
         ]
         return self._obstacle(rule_id, "stop_holding", True, requirements, via)
 
@@ -117,7 +124,7 @@ class _Analyser:
     # --- obstacles by kind ---------------------------------------------------------------
 
     def flag(self, code: str, flag_id: str) -> Obstacle:
-        rules = [r for r in self.outcome.trace.fired if flag_id in self.kb.rules[r].then.flags]
+        rules = [r for r in self.outcome.record.fired if flag_id in self.kb.rules[r].then.flags]
         return Obstacle(
             code=code,
             item=flag_id,
@@ -158,7 +165,7 @@ class _Analyser:
     def _reached(self, area_id: str, level: int) -> bool:
         return any(
             s.area == area_id and s.level >= level
-            for r in self.outcome.trace.fired
+            for r in self.outcome.record.fired
             for s in self.kb.rules[r].then.scores
         )
 
@@ -175,7 +182,7 @@ class _Analyser:
                     self.assessor, self.answers, q, sorted(o, key=self._order(q)), self.lang
                 )
                 for r in own
-                for q, o in self.assessor.policy.ruling_out(r, self.answers, modal)
+                for q, o in self.assessor.grounds.ruling_out(r, self.answers, modal)
             ]
             if any(self.outcome.steps[s] == DONE for s in later):
                 if against:  # a later step is done: only the answers against this one stand
@@ -252,7 +259,7 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     ]
     for area in core:
         if outcome.status[area.id] == NOT_ASSESSED:
-            questions = analyser.assessor.policy.settling_questions(
+            questions = analyser.assessor.grounds.settling_questions(
                 analyser.answers, outcome, analyser.assessor.modal(analyser.answers), area.id
             )
             obstacles.append(analyser.unassessed_area(area.id, list(questions)))
@@ -300,6 +307,7 @@ def why_not(
     """What stands between the profile and a target verdict or next step."""
     outcome = assessor.outcome(answers)
     analyser = _Analyser(assessor, answers, outcome, lang)
+    kind: Literal["verdict", "next_step"]
     if target in STEPS:
         kind, current = "next_step", outcome.next_step
         reached = STEPS.index(current) >= STEPS.index(target)

@@ -49,6 +49,7 @@ def allowed_options(condition: AnswerCondition, kb: KnowledgeBase) -> tuple[str,
         return tuple(o for o in options if o in wanted)
     if condition.at_least is not None:
         return tuple(options[options.index(condition.at_least) :])
+    assert condition.at_most is not None  # the model holds exactly one test
     return tuple(options[: options.index(condition.at_most) + 1])
 
 

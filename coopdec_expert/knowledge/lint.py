@@ -6,6 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
+from ..errors import CoopdecError
 from ..resources import source_text_beside_checkout
 from .conditions import allowed_options, iter_conditions
 from .loader import KnowledgeBase, KnowledgeError, load_knowledge
@@ -27,7 +28,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-class SourceError(ValueError):
+class SourceError(CoopdecError):
     """--source or $COOPDEC_SOURCE names a file that does not exist."""
 
     def __init__(self, origin: str, path: Path):
@@ -135,13 +136,14 @@ def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
         missing = [str(x) for x in want if x not in have]
         if missing:
             problems.append(f"rules/: {kind} missing: {', '.join(missing)}")
-    for name, kind in REQUIRED_PARAMETERS.items():
+    for name, expected in REQUIRED_PARAMETERS.items():
         parameter = kb.parameters.get(name)
         if parameter is None:
             problems.append(f"rules/: parameter '{name}' missing")
-        elif not isinstance(parameter.value, kind):
+        elif not isinstance(parameter.value, expected):
             problems.append(
-                f"{kb.where('parameters', name)}: parameter {name}: expected a {kind.__name__}, "
+                f"{kb.where('parameters', name)}: parameter {name}: "
+                f"expected a {expected.__name__}, "
                 f"got {parameter.value!r}"
             )
     caps = kb.parameters.get("severity_score_cap")
@@ -270,6 +272,23 @@ def lint(rules_dir=None, source: Path | None = None) -> tuple[KnowledgeBase | No
         problems += quote_problems(kb, source)
     problems += design_problems(kb)
     return kb, problems
+
+
+MAX_FILE_LINES = 300
+
+
+def size_warnings(rules_dir: Path | str | None = None) -> list[str]:
+    """Files of rules/ past ~300 lines: one idea per file keeps a question, its rule, its flag
+    and its recommendation within sight of each other (a warning, not an error)."""
+    from .loader import DEFAULT_RULES_DIR, rule_files
+
+    folder = Path(rules_dir) if rules_dir else DEFAULT_RULES_DIR
+    warnings = []
+    for path in rule_files(folder):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_FILE_LINES:
+            warnings.append((path.relative_to(folder.parent).as_posix(), lines))
+    return [f"{name}: {lines}" for name, lines in warnings]
 
 
 def _text_problems(kb: KnowledgeBase) -> list[str]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..errors import CoopdecError
 from ..resources import shipped
 from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier imports
 from .models import (
@@ -43,7 +46,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
 }
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(CoopdecError):
     """The rules/ folder cannot be loaded; `problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]):
@@ -57,7 +60,7 @@ def _entry_label(raw: object, index: int) -> str:
     return f"[{index}]"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in error["loc"]) or "(entry)"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
@@ -99,14 +102,14 @@ class KnowledgeBase:
         return self.origin.get(f"{kind}:{entry_id}", "rules/")
 
 
-def _files(rules_dir: Path) -> list[Path]:
+def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in rules_dir.rglob("*") if p.suffix in {".yaml", ".yml"})
 
 
 def rules_version(rules_dir: Path) -> str:
     """Hash of the rules/ content (paths and bytes), so a result names the rules it used."""
     digest = hashlib.sha256()
-    for path in _files(rules_dir):
+    for path in rule_files(rules_dir):
         digest.update(path.relative_to(rules_dir).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -139,9 +142,9 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
     if not rules_dir.is_dir():
         raise KnowledgeError([f"{rules_dir}: rules folder not found"])
     problems: list[str] = []
-    collected: dict[str, dict[str, BaseModel]] = {key: {} for key in SECTIONS}
+    collected: dict[str, dict[Any, Any]] = {key: {} for key in SECTIONS}
     origin: dict[str, str] = {}
-    files = _files(rules_dir)
+    files = rule_files(rules_dir)
     if not files:
         problems.append(f"{rules_dir}: no YAML file")
     for path in files:
@@ -164,7 +167,7 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
                 except ValidationError as error:
                     problems.extend(f"{where}: {_describe(e)}" for e in error.errors())
                     continue
-                key = entry.score if section == "score_labels" else entry.id
+                key = getattr(entry, "score" if section == "score_labels" else "id")
                 if key in collected[section]:
                     first = origin[f"{section}:{key}"]
                     problems.append(f"{where}: duplicate id '{key}' (first in {first})")

@@ -14,27 +14,17 @@ from pydantic import (
     model_validator,
 )
 
-STEPS: tuple[str, ...] = (
-    "commitment",
-    "partner_search",
-    "presentation",
-    "initiation",
-    "agreement",
-    "action",
+from ..vocabulary import (  # noqa: F401 - the vocabulary, re-exported for the schema's readers
+    APPROACHES,
+    SEVERITIES,
+    STEPS,
+    UNKNOWN,
+    Approach,
+    Severity,
+    Step,
 )
-APPROACHES: tuple[str, ...] = (
-    "humanitarian",
-    "development",
-    "institutional_support",
-    "mutual_interest",
-)
-SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
-LANGS: tuple[str, ...] = ("fr", "en")
-UNKNOWN = "unknown"
 
-Step = Literal["commitment", "partner_search", "presentation", "initiation", "agreement", "action"]
-Approach = Literal["humanitarian", "development", "institutional_support", "mutual_interest"]
-Severity = Literal["high", "medium", "low"]
+LANGS: tuple[str, ...] = ("fr", "en")
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 
 

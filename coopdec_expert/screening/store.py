@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from ..errors import CoopdecError
 from ..i18n import t
 from ..inputs import shorten
 from ..profile import CONTROL_IN_ID, Profile
@@ -51,7 +52,7 @@ WORKSPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _PASSWORD_IN_URL = re.compile(r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<user>[^:/@\s]*):[^\s]*@")
 
 
-class StoreError(ValueError):
+class StoreError(CoopdecError):
     """The store URL cannot be opened or used; the message names it, its password masked."""
 
 

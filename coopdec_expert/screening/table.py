@@ -28,6 +28,7 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
+from ..errors import CoopdecError
 from ..i18n import catalogue, t
 from ..inputs import DuplicateKeys, InputRefused, load_json, shorten
 from ..knowledge.loader import KnowledgeBase
@@ -69,7 +70,7 @@ _SPACES = re.compile(r"\s+")
 _FR_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
-class TableError(ValueError):
+class TableError(CoopdecError):
     """The file is not a table of requests at all; one message for the user, exit code 2."""
 
 
