@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,11 @@ PARTNERSHIP = "bf-ana-01"
 def provider(monkeypatch):
     """A local OpenID Connect provider knowing Ana and Bob; its URL."""
     try:
-        from oidc_provider_mock import User, run_server_in_thread
+        with warnings.catch_warnings():  # its imports of deprecated Authlib modules
+            import authlib.deprecate  # noqa: F401 - sets its warnings to "always": first
+
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from oidc_provider_mock import User, run_server_in_thread
     except ImportError as error:
         unavailable(f"oidc-provider-mock is not installed ({error}): uv sync")
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider serves plain http
