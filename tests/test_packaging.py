@@ -162,6 +162,22 @@ def test_the_installed_tool_copies_an_example_and_assesses_it(installed, kb, ass
 
 
 @pytest.mark.slow
+def test_the_installed_tool_keeps_a_register(installed):
+    """The register from the wheel: its migrations create it, its packing dictionary packs the
+    records, a workspace reads them back."""
+    import yaml
+
+    coopdec, env, folder = installed["coopdec"], installed["env"], installed["folder"]
+    profile = yaml.safe_load((EXAMPLES_DIR / f"{EXAMPLE}.yaml").read_text(encoding="utf-8"))
+    (folder / "lot.json").write_text(json.dumps([profile], default=str), encoding="utf-8")
+    store = ["--store", "sqlite:///register-of-the-tool.sqlite", "--workspace", "dgcl"]
+    _run([coopdec, "screen", "lot.json", *store, "--no-reports", "--workers", "1"], folder, env)
+    done = _run([coopdec, "history", profile["id"], *store, "--format", "json"], folder, env)
+    [entry] = json.loads(done.stdout)
+    assert entry["source_file"] == "lot.json" and entry["user_id"].startswith("cli")
+
+
+@pytest.mark.slow
 def test_the_installed_tool_lints_and_says_when_quotes_are_not_checked(installed):
     from coopdec_expert.i18n import t
 

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from coopdec_expert.screening.store import (
     StoreError,
     pack,
     profile_hash,
+    unpack,
 )
 
 from .conftest import ROOT
@@ -69,6 +71,11 @@ def test_a_new_register_is_made_by_the_migrations(register_url):
     assert _tables(register_url) == {"alembic_version", "coopdec_assessments"}
     Store(register_url).close()  # opened again: nothing to do
     assert _revision(register_url) == schema.HEAD
+    if register_url.startswith("sqlite"):  # pages that hold several packed records
+        engine = create_engine(register_url)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 16384
+        engine.dispose()
 
 
 def _open_at_once(url: str, folder: Path, names: list[str]) -> list[subprocess.CompletedProcess]:
@@ -295,3 +302,23 @@ def test_a_register_written_by_the_first_release_is_upgraded(tmp_path):
     assert [e.source_file for e in entries] == ["lot-janvier.json", "lot-mars.json"]
     assert [r[1:8] for r in all_records(url)] == before
     assert {r[0] for r in all_records(url)} == {DEFAULT_WORKSPACE}
+
+
+# Every packing dictionary ever shipped, by the Adler-32 its records carry: a record packed with
+# one can be read only while that file is unchanged.
+SHIPPED_DICTIONARIES = {"v1.txt": 0x2AFB6BD4}
+
+
+def test_packing_dictionaries_never_change():
+    from coopdec_expert.screening import store
+
+    found = {p.name: zlib.adler32(p.read_bytes()) for p in store.DICTIONARIES.glob("*.txt")}
+    assert found == SHIPPED_DICTIONARIES, (
+        "a packing dictionary was changed or removed (records packed with it could no longer "
+        "be read): add a new file instead, and list it here"
+    )
+    packed = pack('{"verdict": "ready"}')
+    assert packed[1] & 0x20  # zlib's FDICT: packed from a dictionary, named in the header
+    assert int.from_bytes(packed[2:6], "big") == SHIPPED_DICTIONARIES[store.PACKING_DICTIONARY]
+    assert unpack(packed) == '{"verdict": "ready"}'
+    assert unpack(zlib.compress(b'{"a": 1}')) == '{"a": 1}'  # records copied by migration 0002

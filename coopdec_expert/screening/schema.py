@@ -23,6 +23,7 @@ VERSION_TABLE = "alembic_version"
 # Any constant shared by every coopdec process: the key of PostgreSQL's advisory lock.
 ADVISORY_LOCK_KEY = zlib.crc32(b"coopdec-expert register schema")
 SQLITE_BUSY_TIMEOUT_MS = 120_000  # how long a process waits for another's upgrade
+SQLITE_PAGE_SIZE = 16_384
 
 
 class NewerSchemaError(RuntimeError):
@@ -109,6 +110,10 @@ def _locking_engine(url: str) -> Engine:
         def _own_transactions(dbapi_connection, _record) -> None:
             dbapi_connection.isolation_level = None
             dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            # A new file's pages: 16 KB hold five packed records (~3 KB) where the default 4 KB
+            # held one, the rest wasted (bench/bench_register.py: -24%). No effect on a file
+            # that exists.
+            dbapi_connection.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection) -> None:

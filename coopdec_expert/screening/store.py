@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -120,12 +121,40 @@ class AssessmentRecord(Base):
         return unpack(self.result_z)
 
 
+# zlib starts from a preset dictionary, text like the records' (bench/make_packing_dictionary.py):
+# a record's profile and result, ~15-25 KB of JSON, take ~2.5 KB instead of ~5 KB with zlib
+# alone. A record names
+# its dictionary by the Adler-32 in its zlib header, so a dictionary is never changed once used:
+# a new one is a new file, and this names it.
+DICTIONARIES = Path(__file__).with_name("dictionaries")
+PACKING_DICTIONARY = "v1.txt"
+_FDICT = 0x20  # the zlib header's flag: a preset dictionary, its Adler-32 in the next 4 bytes
+
+
+@cache
+def _dictionaries() -> dict[int, bytes]:
+    """Every dictionary shipped, by the Adler-32 that records packed with it carry."""
+    return {zlib.adler32(data): data for data in map(Path.read_bytes, DICTIONARIES.glob("*.txt"))}
+
+
+@cache
+def _packing_dictionary() -> bytes:
+    return (DICTIONARIES / PACKING_DICTIONARY).read_bytes()
+
+
 def pack(text: str) -> bytes:
-    """JSON text as the register keeps it: zlib, level 9 (a result of ~25 KB takes ~5 KB)."""
-    return zlib.compress(text.encode("utf-8"), 9)
+    """JSON text as the register keeps it: zlib, level 9, from the packing dictionary."""
+    packer = zlib.compressobj(9, zdict=_packing_dictionary())
+    return packer.compress(text.encode("utf-8")) + packer.flush()
 
 
 def unpack(data: bytes) -> str:
+    """The JSON text of a record: packed with a dictionary, or with zlib alone (the records
+    copied by migration 0002)."""
+    if len(data) >= 6 and data[1] & _FDICT:
+        dictionary = _dictionaries()[int.from_bytes(data[2:6], "big")]
+        unpacker = zlib.decompressobj(zdict=dictionary)
+        return (unpacker.decompress(data) + unpacker.flush()).decode("utf-8")
     return zlib.decompress(data).decode("utf-8")
 
 
