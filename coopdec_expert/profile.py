@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import CoopdecError
 from .i18n import t
 from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
 from .knowledge.models import UNKNOWN
+from .vocabulary import REQUESTER
 
 MAX_PROFILE_BYTES = 1_000_000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -51,9 +60,14 @@ class ProfileError(CoopdecError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
     def __init__(self, problems: list[str], source: str = "profile"):
-        self.problems = problems
+        self.problems = list(problems)
         self.source = source
-        super().__init__(f"{source}: " + "; ".join(problems))
+        super().__init__(f"{source}: " + "; ".join(self.problems))
+
+    def __reduce__(self):
+        # Rebuilt from its own fields when it crosses a process boundary (a screening worker):
+        # the default would pass the joined message back as `problems`.
+        return (type(self), (self.problems, self.source))
 
 
 class LocalGovernment(BaseModel):
@@ -70,13 +84,16 @@ class LocalGovernment(BaseModel):
 
 
 class Profile(BaseModel):
-    """What an advisor records about a proposed partnership."""
+    """What an advisor records about a proposed partnership. `requester` is the local government
+    requesting the assessment, a shorthand for the answer to `partnership.requester` (moved into
+    `answers` on reading); a profile that says neither was written before that question existed
+    and is read as a Southern request."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=300)
-    requester: Literal["north", "south"] = "south"
+    requester: Literal["north", "south"] | None = None
     north: LocalGovernment | None = None
     south: LocalGovernment | None = None
     kind: str | None = Field(default=None, max_length=100)
@@ -105,8 +122,36 @@ class Profile(BaseModel):
             return value.strip()
         raise ValueError(f"{shown(value)} is not a date; expected YYYY-MM-DD, e.g. 2026-05-12")
 
+    _migrations: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_requester(self) -> Profile:
+        given = self.answers.get(REQUESTER)
+        if self.requester is not None and given is not None and given != self.requester:
+            raise ValueError(
+                f"requester '{self.requester}' and answer {REQUESTER} '{shorten(given)}' differ: "
+                "give one of them, or the same in both"
+            )
+        if self.requester is not None:
+            # One home for who requests: the answer the rules, the interview and the app read
+            # (and change); the top-level field is a shorthand for writing it.
+            self.answers = {**self.answers, REQUESTER: self.requester}
+            self.requester = None
+        return self
+
     def known_answers(self) -> dict[str, str]:
         return {q: o for q, o in self.answers.items() if o != UNKNOWN}
+
+    def engine_answers(self) -> dict[str, str]:
+        """The answers the rules read: the profile's, with who requests (the metadata field, or
+        the Southern local government for a profile that says nothing)."""
+        requester = self.answers.get(REQUESTER) or "south"
+        return {**self.answers, REQUESTER: requester}
+
+    @property
+    def migrations(self) -> list[str]:
+        """What reading this profile changed in its answers (rules/migrations.yaml)."""
+        return list(self._migrations)
 
 
 def check_answers(answers: dict[str, str], kb: KnowledgeBase) -> list[str]:
@@ -160,10 +205,38 @@ def validate_profile(
         raise ProfileError(problems + [_field_problem(e) for e in error.errors()], source) from None
     if problems:
         raise ProfileError(problems, source)
+    answers, notes = migrate_answers(profile.answers, kb, lang)
+    if notes:
+        profile = profile.model_copy(update={"answers": answers})
+        profile._migrations = notes
     problems = check_answers(profile.answers, kb)
     if problems:
         raise ProfileError(problems, source)
     return profile
+
+
+def migrate_answers(
+    answers: dict[str, str], kb: KnowledgeBase, lang: str = "en"
+) -> tuple[dict[str, str], list[str]]:
+    """Answers of earlier releases of the rules replaced by what they became (rules/
+    migrations.yaml), and one note per change, so that an old file or a stored profile loses
+    nothing and the person is told."""
+    if not kb.migrations:
+        return answers, []
+    result = dict(answers)
+    notes: list[str] = []
+    for migration in kb.migrations.values():
+        given = answers.get(migration.question)
+        if given is None or migration.option not in (None, given):
+            continue
+        if migration.keep and all(q in answers for q in migration.becomes):
+            continue  # the answer it would add is given: a profile of this release
+        for question_id, option in migration.becomes.items():
+            result.setdefault(question_id, option)
+        if not migration.keep:
+            result.pop(migration.question, None)
+        notes.append(migration.note.get(lang))
+    return result, notes
 
 
 def _field_problem(error: Mapping[str, Any]) -> str:

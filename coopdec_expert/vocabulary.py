@@ -41,12 +41,14 @@ class Approach(StrEnum):
 
 
 class AreaStatus(StrEnum):
-    """A criterion: assessed, partial (open answers could still move it) or not assessed (its
-    level is 0 only because answers that could raise it are open)."""
+    """A criterion: assessed, partial (open answers could still move it), not assessed (its
+    level is 0 only because answers that could raise it are open) or not applicable yet (none
+    of its questions applies: e.g. the partner's context, for a request that has no partner)."""
 
     assessed = "assessed"
     partial = "partial"
     not_assessed = "not_assessed"
+    not_applicable = "not_applicable"
 
 
 class StepState(StrEnum):
@@ -69,3 +71,6 @@ VERDICT_RANK: dict[str, int] = {
     Verdict.ready: 3,
 }
 UNKNOWN = "unknown"  # the answer "don't know", accepted by every question unless it says not
+# The question saying which local government requests the assessment (its own commitment is
+# assessed; a key question about one side blocks the verdict only for that side's own request).
+REQUESTER = "partnership.requester"

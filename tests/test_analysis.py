@@ -15,8 +15,8 @@ from .independent_evaluator import IndependentEvaluator, profiles
 pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
 
 EVALUATOR = IndependentEvaluator()
-SPARSE = profiles(EVALUATOR, shapes=("sparse", "uniform"))
-MIDDLING = profiles(EVALUATOR)
+SPARSE = profiles(EVALUATOR, shapes=("sparse", "uniform"), requester=True)
+MIDDLING = profiles(EVALUATOR, requester=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -234,6 +234,21 @@ LINT_BREAKS = [
         ),
         "'not' over an answer also matches unknown answers",
     ),
+    (
+        "severity_disagrees_with_its_reason",  # a medium reason ("sous conditions") made high
+        lambda d: d["flags"][0].update(severity="high", source_kind="seed"),
+        "flag funding_counter_view: severity high, but its severity_rationale (fr) does not say so",
+    ),
+    (
+        "high_flag_from_an_interpretation",
+        lambda d: d["flags"][0].update(severity="high", source_kind="interpretation"),
+        "a high flag makes a partnership not ready; it must be what the text states",
+    ),
+    (
+        "severity_parameter_not_named",
+        lambda d: d["flags"][0].update(severity_from="context_severity"),
+        "its severity is the parameter context_severity; the severity_rationale (fr) must name it",
+    ),
 ]
 
 

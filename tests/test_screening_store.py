@@ -243,3 +243,51 @@ def test_a_record_the_register_refuses_is_reported_and_its_chunk_is_kept(
     assert sorted(r[0] for r in _records(register_url)) == [
         f"r-{i:02d}" for i in range(12) if i != 5
     ]
+
+
+def test_rescreen_reads_profiles_stored_under_release_1(tmp_path):
+    """A register kept under the first knowledge base holds answers release 2 renamed: rescreen
+    migrates them (rules/migrations.yaml) instead of stopping, and stores the migrated profile."""
+    from coopdec_expert.screening.store import NewRecord, Store, pack
+
+    url = f"sqlite:///{tmp_path}/register.sqlite"
+    old = {
+        "id": "bf-old-01",
+        "requester": "south",
+        "answers": {
+            "practice.main_actions": "in_kind_aid",
+            "south.motivation.financial_openness": "hidden",
+            "search.partner_status": "committed_partner",
+            "relationship.purpose": "projects",
+        },
+    }
+    store = Store(url)
+    try:
+        store.save(
+            [
+                NewRecord(
+                    partnership_id="bf-old-01",
+                    profile_hash="v1",
+                    rules_version="release-1",
+                    source_file="demandes-2025.csv",
+                    lang="fr",
+                    verdict="conditional",
+                    next_step="commitment",
+                    profile_z=pack(json.dumps(old)),
+                    result_z=pack("{}"),
+                )
+            ]
+        )
+    finally:
+        store.close()
+    result = runner.invoke(
+        app, ["rescreen", "--store", url, "--workers", "1", "--format", "json", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.stderr
+    [change] = json.loads(result.stdout)
+    assert change["partnership_id"] == "bf-old-01" and change["verdict_before"] == "conditional"
+    latest = _records(url)[-1]
+    answers = json.loads(latest[6])["answers"]
+    assert "practice.main_actions" not in answers
+    assert answers["practice.in_kind"] == "present"
+    assert answers["south.motivation.financial"] == "present"

@@ -18,6 +18,7 @@ from coopdec_expert.explain.whatif import what_if
 from coopdec_expert.i18n import catalogue, t
 from coopdec_expert.knowledge.models import UNKNOWN
 from coopdec_expert.profile import MAX_PROFILE_BYTES, Profile, ProfileError, load_profile
+from coopdec_expert.vocabulary import REQUESTER
 from ui.widgets import user_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,20 +122,28 @@ def download(at, key: str) -> bytes:
 def test_interview_shows_what_can_change_the_result_and_records_answers(app):
     assessor = default_assessor()
     assert app.title[0].value == t("fr", "ui.assess.title")
-    decisive = [i.question for i in assessor.next_questions({})]
-    assert sorted(shown_questions(app)) == sorted(decisive)
-    # "Ne sait pas" is always offered
+    decisive = [i.question for i in assessor.next_questions(Profile().engine_answers())]
+    # who requests is always shown (read as the Southern local government until answered)
+    assert sorted(shown_questions(app)) == sorted({*decisive, REQUESTER})
+    assert radio_for(app, REQUESTER).value == "south"
+    # "Ne sait pas" is offered wherever the question accepts it
     for radio in app.radio:
-        assert radio.options[-1] == t("fr", "option.unknown")
+        if radio.label.startswith(assessor.kb.questions[REQUESTER].text.fr):
+            assert t("fr", "option.unknown") not in radio.options
+        else:
+            assert radio.options[-1] == t("fr", "option.unknown")
     first = decisive[0]
     option = assessor.kb.questions[first].options[-1].id
     radio_for(app, first).set_value(option).run()
     assert answers(app) == {first: option}
-    still_open = {i.question for i in assessor.next_questions({first: option})}
-    assert set(shown_questions(app)) == still_open | {first}
+    still_open = {
+        i.question
+        for i in assessor.next_questions(Profile(answers={first: option}).engine_answers())
+    }
+    assert set(shown_questions(app)) == still_open | {first, REQUESTER}
     assert radio_for(app, first).value == option
     # answering "don't know" is recorded as `unknown`, and the question stays editable
-    second = next(q for q in shown_questions(app) if q != first)
+    second = next(q for q in shown_questions(app) if q not in (first, REQUESTER))
     radio_for(app, second).set_value(UNKNOWN).run()
     assert answers(app) == {first: option, second: UNKNOWN}
     assert second in shown_questions(app)
@@ -156,7 +165,7 @@ def test_loading_an_example_shows_every_answer_and_editing_one_keeps_the_others(
 
 def test_language_switch_and_page_changes_keep_the_answers(app):
     load(app, "moundou_commune_urbaine_tchad.yaml")
-    question = shown_questions(app)[0]
+    question = next(q for q in shown_questions(app) if q != REQUESTER)
     radio_for(app, question).set_value(UNKNOWN).run()
     before = answers(app)
     english(app)
@@ -274,9 +283,9 @@ def test_result_page_shows_the_assessment_and_downloads_the_report(app):
 
 
 def test_result_page_flags_by_severity_and_unplaced_approach(app):
-    profile = example("garoua_delegue_du_gouvernement.yaml")
+    profile = example("dolisie_dependance_aux_seuls_elus.json")
     expected = default_assessor().assess(profile, "fr")
-    load(app, "garoua_delegue_du_gouvernement.yaml")
+    load(app, "dolisie_dependance_aux_seuls_elus.json")
     go(app, "result")
     assert shown_verdict(app) == "not_ready"
     high = [f.text for f in expected.flags if f.severity == "high"]
@@ -352,6 +361,17 @@ def test_knowledge_base_is_searchable_and_marks_the_fired_rules(app):
     page = "\n".join(m.value for m in app.markdown)
     for rule_id in fired:
         assert kb.rules[rule_id].source.quote in page
+
+
+def test_knowledge_base_declares_each_flags_weight(app):
+    """A directorate reads, for each flag, what it rests on and why it has its severity."""
+    kb = default_assessor().kb
+    go(app, "knowledge")
+    captions = "\n".join(c.value for c in app.caption)
+    for flag in kb.flags.values():
+        assert flag.severity_rationale.fr in captions, flag.id
+    assert t("fr", "source_kind.policy") in captions
+    assert "`context_severity`" in captions  # the parameter that sets the context flags
 
 
 # --- Atelier / Workshop ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from functools import cache
 from ..assessment import Assessment, RecommendationOut
 from ..knowledge.lint import load_checked
 from ..knowledge.loader import KnowledgeBase
+from ..knowledge.models import UNKNOWN
 from ..profile import Profile, ProfileError, check_answers
 from .analysis import Impact, OpenQuestions
 from .compiler import Trace, build_engine_class
@@ -84,6 +85,30 @@ class Assessor:
                 cache.size = size
                 while len(cache.items) > size:
                     cache.items.popitem(last=False)
+
+    # --- answers ------------------------------------------------------------------------
+
+    def applicable(self, answers: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+        """The answers the rules may read, and the questions set aside: an answer to a question
+        that does not apply (its `ask_if` does not hold — a relationship question before there
+        is a partner, the partner's context for a Northern request without one) is kept in the
+        profile, reported, and not read. Found by the compiled evaluator, to a fixed point
+        (setting one answer aside can close another question)."""
+        kept = dict(answers)
+        aside: list[str] = []
+        while True:
+            relevant = self.rules.conclude(kept).relevant
+            drop = [q for q, o in kept.items() if o != UNKNOWN and q not in relevant]
+            if not drop:
+                return kept, tuple(sorted(aside, key=list(self.kb.questions).index))
+            for question_id in drop:
+                del kept[question_id]
+            aside += drop
+
+    def answers_for(self, profile: Profile) -> dict[str, str]:
+        """The answers the rules read for a profile: who requests (Profile.engine_answers),
+        without the answers to questions that do not apply."""
+        return self.applicable(profile.engine_answers())[0]
 
     # --- outcomes -----------------------------------------------------------------------
 
@@ -172,10 +197,12 @@ class Assessor:
         problems = check_answers(profile.answers, self.kb)
         if problems:
             raise ProfileError(problems)
-        answers = dict(profile.answers)
+        answers, aside = self.applicable(profile.engine_answers())
         base = self.outcome(answers)
         missing = [i.question for i in self.next_questions(answers)] if with_missing else []
-        return self.renderer.assessment(profile, answers, base, self.modal(answers), missing, lang)
+        return self.renderer.assessment(
+            profile, answers, base, self.modal(answers), missing, lang, aside
+        )
 
     def recommendations(self, answers: dict[str, str], lang: str = "fr") -> list[RecommendationOut]:
         """The ordered recommendations alone (without the cost of the `missing` analysis)."""

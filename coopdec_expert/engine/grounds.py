@@ -6,8 +6,9 @@ why-not explanation; the verdict itself is decided in policy.py."""
 
 from __future__ import annotations
 
-from ..knowledge.conditions import allowed_options, answer_leaves, facts_read, questions_read
+from ..knowledge.conditions import allowed_options, facts_read, side_leaves
 from ..knowledge.models import UNKNOWN
+from ..vocabulary import REQUESTER
 from .evaluator import Modal
 from .policy import NOT_ASSESSED, Outcome, Policy
 
@@ -28,13 +29,19 @@ class Grounds:
         self.ready_level = policy.ready_level
         self.question_order = policy.question_order
         self._rule_positions = {r: i for i, r in enumerate(policy.kb.rules)}
-        self.rule_leaves = {
-            r.id: tuple(
+        # Each rule's answer tests as seen from each requesting side (see side_leaves).
+        self._leaves = {
+            (r.id, side): tuple(
                 (leaf.answer, frozenset(allowed_options(leaf, policy.kb)))
-                for leaf in answer_leaves(r.when)
+                for leaf in side_leaves(r.when, REQUESTER, side, policy.kb)
             )
             for r in policy.kb.rules.values()
+            for side in policy.kb.questions[REQUESTER].option_ids()
         }
+
+    def rule_leaves(self, rule_id: str, answers: dict[str, str]):
+        """A rule's answer tests, with the options each allows, for the requesting side."""
+        return self._leaves[rule_id, answers.get(REQUESTER, "south")]
 
     def grounds(
         self, answers: dict[str, str], outcome: Outcome, modal: Modal, code: str, items
@@ -67,7 +74,7 @@ class Grounds:
             q
             for rule_id in sorted(outcome.fired, key=self._rule_index)
             if flag in self.rule_flags[rule_id]
-            for q, _ in self.rule_leaves[rule_id]
+            for q, _ in self.rule_leaves(rule_id, answers)
             if answers.get(q, UNKNOWN) != UNKNOWN
         ]
 
@@ -93,7 +100,7 @@ class Grounds:
         """Known answers that fail one of a rule's answer tests."""
         return [
             q
-            for q, allowed in self.rule_leaves[rule_id]
+            for q, allowed in self.rule_leaves(rule_id, answers)
             if answers.get(q, UNKNOWN) != UNKNOWN and answers[q] not in allowed
         ]
 
@@ -115,7 +122,7 @@ class Grounds:
         answers failing its tests, and for an open question that can no longer be asked, the
         answers that close its ask_if."""
         found: list[tuple[str, frozenset[str]]] = []
-        for question_id, allowed in self.rule_leaves[rule_id]:
+        for question_id, allowed in self.rule_leaves(rule_id, answers):
             found += self._leaf_ruled_out(question_id, allowed, answers, modal, set())
         return found
 
@@ -128,7 +135,8 @@ class Grounds:
         seen.add(question_id)
         gate = self.kb.questions[question_id].ask_if
         found = []
-        for leaf in answer_leaves(gate) if gate is not None else ():
+        side = answers.get(REQUESTER, "south")
+        for leaf in side_leaves(gate, REQUESTER, side, self.kb) if gate is not None else ():
             options = frozenset(allowed_options(leaf, self.kb))
             found += self._leaf_ruled_out(leaf.answer, options, answers, modal, seen)
         return found
@@ -181,7 +189,9 @@ class Grounds:
             return set()
         seen.add(rule_id)
         condition = self.kb.rules[rule_id].when
-        found = {q for q in questions_read(condition) if answers.get(q, UNKNOWN) == UNKNOWN}
+        found = {
+            q for q, _ in self.rule_leaves(rule_id, answers) if answers.get(q, UNKNOWN) == UNKNOWN
+        }
         for fact in facts_read(condition):
             for other in self.kb.rules.values():
                 if fact in other.then.conclude and other.id in modal.possible:
@@ -202,5 +212,10 @@ class Grounds:
                 continue
             gate = self.kb.questions[question_id].ask_if
             if gate is not None:
-                todo += [q for q in questions_read(gate) if answers.get(q, UNKNOWN) == UNKNOWN]
+                side = answers.get(REQUESTER, "south")
+                todo += [
+                    leaf.answer
+                    for leaf in side_leaves(gate, REQUESTER, side, self.kb)
+                    if answers.get(leaf.answer, UNKNOWN) == UNKNOWN
+                ]
         return tuple(sorted(found, key=self.question_order.__getitem__))

@@ -21,15 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..knowledge.conditions import facts_read, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
-from ..vocabulary import AreaStatus, StepState
+from ..vocabulary import REQUESTER, AreaStatus, StepState
 from .evaluator import Conclusions, Modal
 
 if TYPE_CHECKING:
     from .compiler import Trace
 
 ASSESSED, PARTIAL, NOT_ASSESSED = AreaStatus.assessed, AreaStatus.partial, AreaStatus.not_assessed
+NOT_APPLICABLE = AreaStatus.not_applicable
+UNRATED = (NOT_ASSESSED, NOT_APPLICABLE)  # no score: nothing known, or nothing to know yet
 DONE, PRESUMED, CONTRARY, NOT_DONE = (
     StepState.done,
     StepState.presumed,
@@ -91,6 +94,10 @@ class Policy:
         self.flag_order = {f: i for i, f in enumerate(kb.flags)}
         self.question_order = {q: i for i, q in enumerate(kb.questions)}
         self.keys = frozenset(q.id for q in kb.questions.values() if q.key)
+        # a key question about one side (north, south) blocks only that side's own request
+        self.key_side = {
+            q.id: q.side for q in kb.questions.values() if q.key and q.side in ("north", "south")
+        }
         # rule -> effects used by the policy, as tuples for speed
         self.rule_flags = {r.id: tuple(r.then.flags) for r in kb.rules.values()}
         self.rule_scores = {
@@ -110,6 +117,32 @@ class Policy:
         self._full = dict.fromkeys(kb.areas, 3)
         self._nothing = dict.fromkeys(kb.areas, 0)
         self._step_index = {s: i for i, s in enumerate(STEPS)}
+        self.area_questions = self._area_questions(kb)
+
+    def _area_questions(self, kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+        """Per area, the questions its score and flag rules read, directly or through the
+        facts they read."""
+        concluders: dict[str, list] = {}
+        for rule in kb.rules.values():
+            for fact in rule.then.conclude:
+                concluders.setdefault(fact, []).append(rule)
+
+        def read(rule, seen: set[str]) -> set[str]:
+            found = set(questions_read(rule.when))
+            for fact in facts_read(rule.when) - seen:
+                seen.add(fact)
+                for other in concluders.get(fact, []):
+                    found |= read(other, seen)
+            return found
+
+        found: dict[str, set[str]] = {area: set() for area in kb.areas}
+        for rule in kb.rules.values():
+            areas = {s.area for s in rule.then.scores} | {kb.flags[f].area for f in rule.then.flags}
+            if areas:
+                questions = read(rule, set())
+                for area in areas:
+                    found[area] |= questions
+        return {area: frozenset(q) for area, q in found.items()}
 
     # --- classification ---------------------------------------------------------------
 
@@ -129,7 +162,7 @@ class Policy:
                 key=self.flag_order.__getitem__,
             )
         )
-        levels, upper, status = self._levels(fired, flags, modal)
+        levels, upper, status = self._levels(answers, fired, flags, modal)
         steps, next_step = self._steps(fired, modal)
         approaches = {self.rule_approach[r] for r in fired & self.approach_rules}
         approach = max(approaches, key=APPROACHES.index) if approaches else None
@@ -170,7 +203,7 @@ class Policy:
         without the rest of the outcome (scores of non-core criteria, reasons, ordering)."""
         fired = conclusions.fired
         flags = tuple({f for r in fired & self.flag_rules for f in self.rule_flags[r]})
-        levels, _, status = self._levels(fired, flags, modal, self.core)
+        levels, _, status = self._levels(answers, fired, flags, modal, self.core)
         _, next_step = self._steps(fired, modal)
         open_questions = tuple(
             q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN
@@ -180,9 +213,11 @@ class Policy:
         )
         return verdict, next_step
 
-    def _levels(self, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
+    def _levels(self, answers, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
         """Per area (all, or those given): the level the known answers reach (capped by the
-        flags raised), the highest level open answers could still give, and its state."""
+        flags raised), the highest level open answers could still give, and its state. An area
+        at 0 none of whose questions is answered or can be asked is not applicable yet (the
+        partner's context before there is a partner), not a zero."""
         areas = areas or self._areas
         flag_area, flag_cap, rule_scores = self.flag_area, self.flag_cap, self.rule_scores
         cap = dict(self._full)
@@ -212,11 +247,25 @@ class Policy:
             levels[area], upper[area] = level, high
             if level == 0 and high > 0:
                 status[area] = NOT_ASSESSED
+            elif (
+                level == 0
+                and cap[area] == self._full[area]
+                and not (self.area_questions[area] & modal.askable)
+                and all(answers.get(q, UNKNOWN) == UNKNOWN for q in self.area_questions[area])
+            ):
+                status[area] = NOT_APPLICABLE
             elif high > level or possible_cap[area] < level:
                 status[area] = PARTIAL
             else:
                 status[area] = ASSESSED
         return levels, upper, status
+
+    def blocks_verdict(self, question_id: str, requester: str) -> bool:
+        """A key question about one side blocks the verdict of that side's own request (the
+        partner's answers are asked, not required); about the relationship or the context, it
+        blocks any request."""
+        side = self.key_side.get(question_id)
+        return side is None or requester in (side, UNKNOWN)
 
     def _steps(self, fired, modal: Modal):
         rule_step = self.rule_step
@@ -240,10 +289,13 @@ class Policy:
         high = tuple(f for f in flags if self.flag_severity[f] == "high")
         if high:
             return "not_ready", (("high_flags", high),)
-        zero = tuple(a for a in self.core if status[a] != NOT_ASSESSED and levels[a] < self.floor)
+        zero = tuple(a for a in self.core if status[a] not in UNRATED and levels[a] < self.floor)
         if zero:
             return "not_ready", (("core_area_zero", zero),)
-        unknown_keys = tuple(q for q in open_questions if q in self.keys)
+        requester = answers.get(REQUESTER, UNKNOWN)
+        unknown_keys = tuple(
+            q for q in open_questions if q in self.keys and self.blocks_verdict(q, requester)
+        )
         unassessed = tuple(a for a in self.core if status[a] == NOT_ASSESSED)
         if len(unknown_keys) > self.max_unknown_keys or unassessed:
             reasons = []
@@ -256,7 +308,9 @@ class Policy:
         medium = tuple(f for f in flags if self.flag_severity[f] == "medium")
         if medium:
             reasons.append(("medium_flags", medium))
-        below = tuple(a for a in self.core if levels[a] < self.ready_level)
+        below = tuple(
+            a for a in self.core if status[a] != NOT_APPLICABLE and levels[a] < self.ready_level
+        )
         if below:
             reasons.append(("core_area_below_ready", below))
         if STEPS.index(next_step) < self.ready_step:

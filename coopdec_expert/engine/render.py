@@ -21,11 +21,11 @@ from ..i18n import t
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS
 from ..profile import Profile
-from ..vocabulary import Approach, AreaStatus, Step, Verdict
+from ..vocabulary import REQUESTER, Approach, AreaStatus, Step, Verdict
 from ..vocabulary import StepState as StepStateName
 from .evaluator import Modal
 from .grounds import Grounds
-from .policy import NOT_ASSESSED, PRESUMED, Outcome, Policy
+from .policy import PRESUMED, UNRATED, Outcome, Policy
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -49,6 +49,7 @@ class Renderer:
         modal: Modal,
         missing: list[str],
         lang: str,
+        set_aside: tuple[str, ...] = (),
     ) -> Assessment:
         kb = self.kb
         fired = base.trace.fired if base.trace is not None else sorted(base.fired)
@@ -64,6 +65,8 @@ class Renderer:
                 text=kb.flags[f].text.get(lang),
                 source=_source(kb.flags[f]),
                 raised_by=raised_by[f],
+                source_kind=kb.flags[f].source_kind,
+                severity_rationale=kb.flags[f].severity_rationale.get(lang),
             )
             for f in sorted(base.flags, key=lambda f: (SEVERITY_RANK[kb.flags[f].severity], f))
         ]
@@ -89,7 +92,8 @@ class Renderer:
                 question=q,
                 text=kb.questions[q].text.get(lang),
                 step=kb.questions[q].step,
-                key=kb.questions[q].key,
+                key=kb.questions[q].key
+                and self.policy.blocks_verdict(q, answers.get(REQUESTER, "south")),
                 status="unanswered" if q not in answers else "unknown",
             )
             for q in missing
@@ -111,7 +115,9 @@ class Renderer:
                 else {}
             ),
             relevant_questions=sorted(base.relevant, key=self.order.__getitem__),
+            set_aside=list(set_aside),
             rules_version=kb.version,
+            rules_release=kb.release,
         )
 
     def _scores(self, answers, base: Outcome, modal: Modal, fired, lang) -> list[AreaScore]:
@@ -120,7 +126,7 @@ class Renderer:
         scores = []
         for area in kb.areas.values():
             level, status = base.levels[area.id], base.status[area.id]
-            assessed = status != NOT_ASSESSED
+            assessed = status not in UNRATED
             evidence = [
                 r
                 for r in fired
@@ -146,7 +152,7 @@ class Renderer:
                     upper=base.upper[area.id],
                     label=kb.score_labels[level].label.get(lang)
                     if assessed
-                    else t(lang, "score.not_assessed"),
+                    else t(lang, f"score.{status}"),
                     evidence=evidence if assessed else [],
                     capped_by=capped_by if assessed else [],
                     settle=list(settle),

@@ -42,7 +42,7 @@ def explain(
 
     if sum((why_not is not None, bool(what_if), path)) > 1:
         raise ValueError("choose one of why_not, what_if, path")
-    answers = dict(profile.answers)
+    answers = assessor.answers_for(profile)
     if why_not is not None:
         return why_not_report(assessor, answers, why_not, lang)
     if what_if:

@@ -108,7 +108,9 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
     for score in assessment.scores:
         notes = []
         settle = "; ".join(kb.questions[q].text.get(lang) for q in score.settle)
-        if not score.assessed:
+        if score.status == "not_applicable":
+            notes.append(t(lang, "why.not_applicable"))
+        elif not score.assessed:
             notes.append(t(lang, "why.not_assessed", questions=settle))
         elif score.evidence:
             notes.append(t(lang, "why.level_reached", level=score.score))

@@ -8,9 +8,9 @@ from typing import Literal
 
 from ..assessment import VERDICT_RANK, SourceRef
 from ..engine.assess import Assessor, Outcome
-from ..engine.policy import DONE, NOT_ASSESSED
+from ..engine.policy import DONE, NOT_APPLICABLE, NOT_ASSESSED, UNRATED
 from ..i18n import t
-from ..knowledge.conditions import allowed_options, holds
+from ..knowledge.conditions import allowed_options, holds, side_leaves
 from ..knowledge.models import (
     STEPS,
     UNKNOWN,
@@ -19,6 +19,7 @@ from ..knowledge.models import (
     AnyCondition,
     FactCondition,
 )
+from ..vocabulary import REQUESTER
 from .labels import option_label
 from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
 
@@ -54,10 +55,10 @@ class _Analyser:
         return holds(condition, self.answers, self.concluded, self.kb)
 
     def _answer_leaves(self, condition):
-        if isinstance(condition, AnswerCondition):
-            yield condition
-        for child in getattr(condition, "all", None) or getattr(condition, "any", None) or []:
-            yield from self._answer_leaves(child)
+        """The answer tests that concern the requesting side (who requests is the point of
+        view, not something to change)."""
+        side = self.answers.get(REQUESTER, "south")
+        return side_leaves(condition, REQUESTER, side, self.kb)
 
     def must_hold(self, rule_id: str, seen: frozenset = frozenset()) -> RuleObstacle:
         """What would make a rule that did not fire hold."""
@@ -73,6 +74,8 @@ class _Analyser:
             children = [top]
         for condition in children:
             if self.holds(condition):
+                continue
+            if isinstance(condition, AnswerCondition) and condition.answer == REQUESTER:
                 continue
             if isinstance(condition, AnswerCondition):
                 needed = list(allowed_options(condition, self.kb))
@@ -98,6 +101,8 @@ class _Analyser:
         leaves = {leaf.answer: leaf for leaf in self._answer_leaves(rule.when)}
         requirements = []
         for question_id in self.outcome.record.matched.get(rule_id, {}):
+            if question_id == REQUESTER:
+                continue
             allowed = set(allowed_options(leaves[question_id], self.kb))
             needed = [o for o in self.kb.questions[question_id].option_ids() if o not in allowed]
             requirements.append(
@@ -252,10 +257,11 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     if target == "insufficient_information":
         return obstacles
     core = [a for a in kb.areas.values() if a.core]
+    requester = analyser.answers.get(REQUESTER, "south")
     obstacles += [
         analyser.open_question("unknown_key_question", q)
         for q in outcome.open_questions
-        if kb.questions[q].key
+        if kb.questions[q].key and analyser.assessor.policy.blocks_verdict(q, requester)
     ]
     for area in core:
         if outcome.status[area.id] == NOT_ASSESSED:
@@ -265,7 +271,7 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
             obstacles.append(analyser.unassessed_area(area.id, list(questions)))
     floor = kb.param("not_ready_below_score")
     for area in core:
-        if outcome.status[area.id] != NOT_ASSESSED and outcome.levels[area.id] < floor:
+        if outcome.status[area.id] not in UNRATED and outcome.levels[area.id] < floor:
             obstacles += analyser.area("core_area_zero", area.id, floor)
     if target == "conditional":
         return obstacles
@@ -274,7 +280,7 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     ]
     level = kb.param("ready_min_area_score")
     for area in core:
-        if outcome.levels[area.id] < level:
+        if outcome.status[area.id] != NOT_APPLICABLE and outcome.levels[area.id] < level:
             obstacles += analyser.area("core_area_below_ready", area.id, level)
     ready_step = STEPS.index(kb.param("ready_from_step"))
     obstacles += [

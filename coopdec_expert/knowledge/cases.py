@@ -62,11 +62,12 @@ class Expectation(_Strict):
     steps_done: list[str] | None = None
     steps_presumed: list[str] | None = None
     scores: dict[str, int | None] = {}
-    area_status: dict[str, Literal["assessed", "partial", "not_assessed"]] = {}
+    area_status: dict[str, Literal["assessed", "partial", "not_assessed", "not_applicable"]] = {}
     flags: SetExpectation | None = None
     recommendations: SetExpectation | None = None
     missing: SetExpectation | None = None
     fired: SetExpectation | None = None
+    set_aside: SetExpectation | None = None  # answers not read: their question does not apply
     first_recommendation: str | None = None
 
 
@@ -244,13 +245,43 @@ def differences(result: Assessment, expect: Expectation) -> list[str]:
     )
     found += _set_differences("missing", [m.question for m in result.missing], expect.missing)
     found += _set_differences("fired", result.fired, expect.fired)
+    found += _set_differences("set_aside", result.set_aside, expect.set_aside)
     if expect.first_recommendation is not None:
         first = result.recommendations[0].id if result.recommendations else None
         compare("first recommendation", first, expect.first_recommendation)
     return found
 
 
+def unknown_ids(expect: Expectation, kb) -> list[str]:
+    """Ids in the expectations that the knowledge base does not have: an `exclude` of a
+    misspelt or renamed id would pass whatever the engine does."""
+    known = {
+        "flags": set(kb.flags),
+        "recommendations": set(kb.recommendations),
+        "missing": set(kb.questions),
+        "fired": set(kb.rules),
+        "set_aside": set(kb.questions),
+    }
+    found = []
+    for label, ids in known.items():
+        wanted: SetExpectation | None = getattr(expect, label)
+        if wanted is None:
+            continue
+        for item in [*wanted.include, *wanted.exclude, *(wanted.exactly or [])]:
+            if item not in ids:
+                found.append(f"{label}: unknown id {item}")
+    if expect.first_recommendation and expect.first_recommendation not in kb.recommendations:
+        found.append(f"first recommendation: unknown id {expect.first_recommendation}")
+    for area in [*expect.scores, *expect.area_status]:
+        if area not in kb.areas:
+            found.append(f"scores: unknown area {area}")
+    return found
+
+
 def check_case(assessor: Assessor, case: LoadedCase, lang: str = "en") -> CaseResult:
+    unknown = unknown_ids(case.case.expect, assessor.kb)
+    if unknown:
+        return CaseResult(case, [], unknown)
     try:
         profile = validate_profile(case.profile, assessor.kb, str(case.path))
     except ProfileError as error:

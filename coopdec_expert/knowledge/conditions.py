@@ -75,6 +75,25 @@ def answer_leaves(condition) -> Iterator[AnswerCondition]:
     return (node for node in iter_conditions(condition) if isinstance(node, AnswerCondition))
 
 
+def side_leaves(condition, switch: str, value: str, kb: KnowledgeBase) -> Iterator[AnswerCondition]:
+    """The answer tests of a condition that concern one perspective: those of the branches
+    whose test on the `switch` question (who requests) admits `value`, the switch itself left
+    out. A Southern request is not held back by what a Northern request would need."""
+    if isinstance(condition, AnswerCondition):
+        if condition.answer != switch:
+            yield condition
+        return
+    if isinstance(condition, AllCondition) and any(
+        isinstance(part, AnswerCondition)
+        and part.answer == switch
+        and value not in allowed_options(part, kb)
+        for part in condition.all
+    ):
+        return
+    for child in children(condition):
+        yield from side_leaves(child, switch, value, kb)
+
+
 def questions_read(condition) -> set[str]:
     return {leaf.answer for leaf in answer_leaves(condition)}
 

@@ -33,7 +33,7 @@ from ..assessment import Assessment
 from ..i18n import t
 from ..inputs import shorten
 from ..knowledge.loader import KnowledgeBase
-from ..profile import Profile
+from ..profile import Profile, validate_profile
 from .outputs import (
     ERROR_COLUMNS,
     SummaryCounts,
@@ -138,7 +138,9 @@ class Worker:
         the result as the register keeps them (compressed JSON: here, in parallel)."""
         done = []
         for data, report_name in items:
-            profile = Profile.model_validate(data)
+            # a profile stored under earlier rules is read as a file is: its old answers
+            # migrated (rules/migrations.yaml), its problems named
+            profile = validate_profile(data, self.kb, str(data.get("id") or "profile"), self.lang)
             assessment = self.assessor.assess(profile, self.lang)
             if report_name and self.reports_dir is not None:
                 self._write_report(profile, assessment, report_name)

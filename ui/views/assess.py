@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from coopdec_expert.i18n import t
 from coopdec_expert.knowledge.models import UNKNOWN
 from coopdec_expert.profile import Profile, ProfileError
+from coopdec_expert.vocabulary import REQUESTER
 
 from .. import profile_io, state
 from ..state import tr
@@ -217,7 +218,7 @@ def render() -> None:
         shown = [
             q
             for q in kb.questions.values()
-            if q.step == step.id and (q.id in answers or q.id in missing)
+            if q.step == step.id and (q.id in answers or q.id in missing or q.id == REQUESTER)
         ]
         if not shown:
             continue
@@ -236,6 +237,8 @@ def render() -> None:
                 marks.append(tr("assess.key"))
             key = f"coopdec.q.{generation}.{lang}.{question.id}"
             current = answers.get(question.id)
+            if question.id == REQUESTER and current is None:
+                current = state.engine_answers()[REQUESTER]  # as the rules read it until answered
             st.radio(
                 question.text.get(lang) + (f"  — *{' · '.join(marks)}*" if marks else ""),
                 options,

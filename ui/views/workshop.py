@@ -148,7 +148,7 @@ def render() -> None:
         report = state.memo(
             "workshop.why",
             (st.session_state[CASE], lang),
-            lambda: explain_why(state.assessor(), dict(profile.answers), lang),
+            lambda: explain_why(state.assessor(), state.assessor().answers_for(profile), lang),
         )
         verdict_item = report.items[0]
         for note in verdict_item.notes:
@@ -159,6 +159,8 @@ def render() -> None:
         paths = state.memo(
             "workshop.path",
             (st.session_state[CASE], lang),
-            lambda: paths_to_next_level(state.assessor(), dict(profile.answers), lang),
+            lambda: paths_to_next_level(
+                state.assessor(), state.assessor().answers_for(profile), lang
+            ),
         )
         path_list(paths, limit=3)
