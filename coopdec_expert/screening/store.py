@@ -127,7 +127,7 @@ class AssessmentRecord(Base):
 # its dictionary by the Adler-32 in its zlib header, so a dictionary is never changed once used:
 # a new one is a new file, and this names it.
 DICTIONARIES = Path(__file__).with_name("dictionaries")
-PACKING_DICTIONARY = "v1.txt"
+PACKING_DICTIONARY = "v2.txt"
 _FDICT = 0x20  # the zlib header's flag: a preset dictionary, its Adler-32 in the next 4 bytes
 
 
