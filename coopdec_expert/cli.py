@@ -443,18 +443,28 @@ def ui(
         typer.Option("--port", min=1, max=65535, help="Port of the app (default 8501)."),
     ] = None,
     address: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--address",
-            help="Address to listen on (default: every interface; 127.0.0.1: this machine only).",
+            help="Address to listen on (default 127.0.0.1: this machine only). Another one, "
+            "e.g. 0.0.0.0 (every interface), serves the network: then staff sign in "
+            "(.streamlit/secrets.toml [auth] and [coopdec]).",
         ),
-    ] = None,
+    ] = "127.0.0.1",
     store: Annotated[
         str | None,
         typer.Option(
             "--store",
             help="Register of the screening page (SQLAlchemy URL or SQLite file); "
             "default $COOPDEC_STORE or ./coopdec.sqlite.",
+        ),
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            help="Workspace of the register for the app used on this machine (default "
+            "$COOPDEC_WORKSPACE or 'default'); served, it comes from each user's sign-in.",
         ),
     ] = None,
     lang: LangOption = Lang.fr,
@@ -477,11 +487,11 @@ def ui(
         except StoreError as error:
             fail(str(error))
         environment[STORE_ENV] = store
+    environment.update(_sign_in_checked(address, workspace, lang.value))
     command = [sys.executable, "-m", "streamlit", "run", str(script), *ctx.args]
     if port is not None:
         command += ["--server.port", str(port)]
-    if address is not None:
-        command += ["--server.address", address]
+    command += ["--server.address", address]
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":  # streamlit takes this process's place: signals reach it directly
@@ -494,6 +504,33 @@ def ui(
         except KeyboardInterrupt:  # Ctrl-C reaches streamlit too: let it stop
             code = process.wait()
     raise typer.Exit(code)
+
+
+def _sign_in_checked(address: str, workspace: str | None, lang: str) -> dict[str, str]:
+    """Before the server starts: served beyond this machine, the sign-in settings must be
+    complete (the app would stay closed otherwise); used here, --workspace is a valid name.
+    Returns the environment the app needs."""
+    from .i18n import t
+    from .screening.commands import checked_workspace
+    from .screening.store import WORKSPACE_ENV
+    from .serving import listens_beyond_this_machine, secrets_files, served_settings_problems
+
+    if not listens_beyond_this_machine(address):
+        return {WORKSPACE_ENV: checked_workspace(workspace, lang)} if workspace else {}
+    if workspace is not None:
+        fail(t(lang, "cli.ui.workspace_when_served"))
+    problems = served_settings_problems(secrets_files(Path.cwd()))
+    if problems:
+        fail(
+            t(
+                lang,
+                "cli.ui.served_without_sign_in",
+                address=address,
+                problems="; ".join(t(lang, f"cli.ui.problem.{k}", **v) for k, v in problems),
+                folder=Path.cwd(),
+            )
+        )
+    return {}
 
 
 def main() -> None:

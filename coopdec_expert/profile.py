@@ -29,6 +29,31 @@ from .vocabulary import REQUESTER
 
 MAX_PROFILE_BYTES = 1_000_000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Control characters (C0, DEL, C1) and lone surrogates have no place in an id or a name: a NUL
+# cannot be stored by PostgreSQL, the others hide what a text says or break its encoding. Free
+# texts keep tab and line breaks (a note written on several lines).
+CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class ControlCharacter(ValueError):
+    """A field holds a control character: which one (U+XXXX) and where (from 1). Tables report
+    it in the row's language from these two values."""
+
+    def __init__(self, code: str, position: int):
+        self.code, self.position = code, position
+        super().__init__(
+            f"control character {code} at position {position}; ids and texts cannot contain "
+            "control characters (retype the value)"
+        )
+
+
+def refuse_control_characters(value: str | None, pattern: re.Pattern = CONTROL_IN_TEXT):
+    """The value, or ControlCharacter naming the first control character and where it is."""
+    found = pattern.search(value) if isinstance(value, str) else None
+    if found is None:
+        return value
+    raise ControlCharacter(f"U+{ord(found.group()):04X}", found.start() + 1)
 
 
 class ProfileError(CoopdecError):
@@ -52,6 +77,11 @@ class LocalGovernment(BaseModel):
     country: str = Field(min_length=1, max_length=100)
     kind: str | None = Field(default=None, max_length=100)
 
+    @field_validator("name", "country", "kind")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value)
+
 
 class Profile(BaseModel):
     """What an advisor records about a proposed partnership. `requester` is the local government
@@ -70,6 +100,16 @@ class Profile(BaseModel):
     date: dt.date | None = None
     notes: str | None = Field(default=None, max_length=10_000)
     answers: dict[str, str] = {}
+
+    @field_validator("id")
+    @classmethod
+    def _id_without_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value, CONTROL_IN_ID)
+
+    @field_validator("title", "kind", "notes")
+    @classmethod
+    def _text_without_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value)
 
     @field_validator("date", mode="before")
     @classmethod

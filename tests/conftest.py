@@ -7,11 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from .registers import BACKENDS, new_register
 from .support import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "cases"
 EXAMPLES_DIR = ROOT / "examples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_served_on_this_machine():
+    """AppTest reads no config file (ui/.streamlit/config.toml binds the server to 127.0.0.1),
+    and no address means every interface, behind sign-in: the app under test is the one served
+    on this machine, unless a test sets another address (tests/test_ui_auth.py)."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +37,13 @@ def assessor(kb):
     from coopdec_expert.engine.assess import Assessor
 
     return Assessor(kb)
+
+
+@pytest.fixture(params=BACKENDS)
+def register_url(request, tmp_path):
+    """A new register's URL, once on SQLite and once on PostgreSQL (tests/registers.py)."""
+    with new_register(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

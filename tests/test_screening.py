@@ -220,13 +220,10 @@ def test_not_a_table_is_refused(tmp_path, kb, name, content):
 def _stored_assessments(url: str) -> dict[str, Assessment]:
     store = Store(url)
     try:
-        with store.engine.connect() as connection:
-            rows = connection.exec_driver_sql(
-                "select partnership_id, result_json from screening_assessments"
-            ).all()
+        records = store.records(store.stale_ids("no such rules version"))
     finally:
         store.close()
-    return {pid: Assessment.model_validate_json(text) for pid, text in rows}
+    return {r.partnership_id: Assessment.model_validate_json(r.result_json) for r in records}
 
 
 def _same(left: Assessment, right: Assessment) -> None:

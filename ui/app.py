@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 import streamlit as st  # noqa: E402
 
 from coopdec_expert.i18n import t  # noqa: E402
-from ui import state  # noqa: E402
+from ui import auth, state  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,6 +42,7 @@ def main() -> None:
     with st.sidebar:
         st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
         st.caption(state.tr("app.tagline"))
+    auth.gate()  # sign-in when served beyond this machine: nothing below runs before it
     pages = [
         st.Page(HERE / script, title=t(state.lang(), key), icon=icon, url_path=url)
         for script, key, icon, url in PAGES

@@ -30,6 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
 
 from ..assessment import Assessment
+from ..i18n import t
+from ..inputs import shorten
 from ..knowledge.loader import KnowledgeBase
 from ..profile import Profile, validate_profile
 from .outputs import (
@@ -42,7 +44,16 @@ from .outputs import (
     safe_name,
     write_summary,
 )
-from .store import HistoryEntry, NewRecord, Store, profile_hash
+from .store import (
+    HistoryEntry,
+    NewRecord,
+    Saved,
+    Store,
+    StoreError,
+    pack,
+    profile_hash,
+    workspace_name,
+)
 from .store import store_url as store_url_of
 from .table import RequestTable, RowProblem
 
@@ -62,6 +73,8 @@ class ScreenOptions(BaseModel):
     chunk_size: int = Field(default=20, ge=1, le=10_000)
     rules_dir: Path | None = None
     store_url: str | None = None
+    workspace: str | None = None  # the register's workspace (None: the default one)
+    user_id: str | None = None  # who stores the assessments (recorded on each)
     keep_results: bool = False
 
 
@@ -73,6 +86,7 @@ class ScreenResult:
     source: str
     assessed: int = 0
     stored: int = 0
+    not_stored: int = 0  # assessed, but refused by the register (each one in errors.csv)
     rejected: list[RowProblem] = field(default_factory=list)
     rejected_rows: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -119,8 +133,9 @@ class Worker:
         self.reports_dir = reports_dir
         self.pdf = pdf
 
-    def assess_chunk(self, items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
-        """(profile data, report file stem) → (profile JSON, result JSON, summary) each."""
+    def assess_chunk(self, items: list[tuple[dict, str | None]]) -> list[tuple[bytes, bytes, dict]]:
+        """(profile data, report file stem) → (profile, result, summary) each, the profile and
+        the result as the register keeps them (compressed JSON: here, in parallel)."""
         done = []
         for data, report_name in items:
             # a profile stored under earlier rules is read as a file is: its old answers
@@ -131,7 +146,9 @@ class Worker:
                 self._write_report(profile, assessment, report_name)
             summary = summarise(profile, assessment)
             summary["profile_hash"] = profile_hash(profile)
-            done.append((profile.model_dump_json(), assessment.model_dump_json(), summary))
+            done.append(
+                (pack(profile.model_dump_json()), pack(assessment.model_dump_json()), summary)
+            )
         return done
 
     def _write_report(self, profile: Profile, assessment: Assessment, name: str) -> None:
@@ -178,7 +195,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
-def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
+def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[bytes, bytes, dict]]:
     assert _WORKER is not None, "pool initializer did not run"
     return _WORKER.assess_chunk(items)
 
@@ -187,7 +204,7 @@ def pipeline(
     chunks: Iterable[list[tuple[dict, str | None]]],
     options: ScreenOptions,
     reports_dir: Path | None,
-) -> Iterator[list[tuple[str, str, dict]]]:
+) -> Iterator[list[tuple[bytes, bytes, dict]]]:
     """Assess chunks in order, in `options.workers` processes with at most two chunks per
     worker in flight (so a 10-million-row file does not queue 10 million profiles)."""
     if options.workers <= 1:
@@ -230,7 +247,9 @@ def screen_requests(
     result.warnings = table.warnings()
     areas = list(kb.areas)
     out = options.out_dir
-    store = Store(options.store_url) if options.store_url else None  # fails before any output
+    store = (  # fails before any output
+        Store(options.store_url, options.workspace, options.user_id) if options.store_url else None
+    )
     reports_dir = staging = None
     results_writer = errors_writer = None
     if out is not None:
@@ -244,30 +263,39 @@ def screen_requests(
             reports_dir.mkdir()
     taken: set[str] = set()
     source_name = Path(table.filename).name
+    row_numbers: deque[list[int]] = deque()  # the file's row numbers of the chunks in flight
+
+    def reject(problems: list[RowProblem]) -> None:
+        if options.keep_results:  # the CLI streams them to errors.csv only
+            result.rejected.extend(problems)
+        if errors_writer is not None:
+            for problem in problems:
+                errors_writer.write(problem_values(problem))
 
     def chunks() -> Iterator[list[tuple[dict, str | None]]]:
         chunk: list[tuple[dict, str | None]] = []
+        numbers: list[int] = []
         for row in table.rows():
             if row.profile is None:
                 result.rejected_rows += 1
-                if options.keep_results:  # the CLI streams them to errors.csv only
-                    result.rejected.extend(row.problems)
-                if errors_writer is not None:
-                    for problem in row.problems:
-                        errors_writer.write(problem_values(problem))
+                reject(row.problems)
                 continue
             name = safe_name(row.profile.id or "", taken) if reports_dir else None
             chunk.append((row.profile.model_dump(mode="json"), name))
+            numbers.append(row.number)
             if len(chunk) >= options.chunk_size:
+                row_numbers.append(numbers)
                 yield chunk
-                chunk = []
+                chunk, numbers = [], []
         if chunk:
+            row_numbers.append(numbers)
             yield chunk
 
     try:
         for done in pipeline(chunks(), options, reports_dir):
+            numbers = row_numbers.popleft()
             records = []
-            for profile_json, result_json, summary in done:
+            for profile_z, result_z, summary in done:
                 result.assessed += 1
                 result.counts.add(summary)
                 if results_writer is not None:
@@ -283,12 +311,20 @@ def screen_requests(
                         lang=options.lang,
                         verdict=summary["verdict"],
                         next_step=summary["next_step"],
-                        profile_json=profile_json,
-                        result_json=result_json,
+                        profile_z=profile_z,
+                        result_z=result_z,
                     )
                 )
             if store is not None:
-                result.stored += store.save(records)
+                saved = _save(store, records, result.stored, options.lang)
+                result.stored += saved.stored
+                result.not_stored += len(saved.refused)
+                reject(
+                    [
+                        not_stored_problem(numbers[index], records[index], reason, options.lang)
+                        for index, reason in saved.refused
+                    ]
+                )
             if progress is not None:
                 progress(result.assessed + result.rejected_rows, table.estimated_rows)
         for writer in (results_writer, errors_writer):
@@ -308,6 +344,26 @@ def screen_requests(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _save(store: Store, records: list[NewRecord], stored_before: int, lang: str) -> Saved:
+    """Save a chunk; if the register fails as a whole, say how much of the batch is kept and
+    that running it again stores the rest (nothing is stored twice)."""
+    try:
+        return store.save(records)
+    except StoreError as error:
+        message = t(lang, "screen.store.stopped", error=error, stored=stored_before)
+        raise StoreError(message) from None
+
+
+def not_stored_problem(row: int, record: NewRecord, reason: str, lang: str) -> RowProblem:
+    """A row assessed but refused by the register: its own line in errors.csv."""
+    return RowProblem(
+        row=row,
+        column=t(lang, "screen.column.register"),
+        value=shorten(record.partnership_id),
+        problem=t(lang, "screen.problem.not_stored", reason=reason),
+    )
 
 
 STAGING_PREFIX = ".coopdec-partial-"
@@ -350,6 +406,8 @@ def screen_table(
     reports: bool = False,
     rules_dir: Path | None = None,
     workers: int = 1,
+    workspace: str | None = None,
+    user_id: str | None = None,
 ) -> ScreenResult:
     """For the app: screen an uploaded table (CSV, XLSX or JSON bytes).
 
@@ -357,8 +415,9 @@ def screen_table(
     rejected rows (`rejected`, one RowProblem per problem), warnings (unknown columns),
     summary counts (`counts`) and the chart files (`charts`, PNG and SVG). Outputs go to
     `out_dir` (a new temporary folder when None, so results.xlsx and summary.pdf can be
-    offered for download); records go to the store when `store_url` is given. Raises
-    `TableError` (one message) when the file is not a table of requests."""
+    offered for download); records go to the store when `store_url` is given, in `workspace`
+    (None: the default one), recorded as stored by `user_id`. Raises `TableError` (one message)
+    when the file is not a table of requests, `StoreError` when the register cannot be used."""
     from ..engine.assess import default_assessor
     from ..knowledge.lint import load_checked
 
@@ -370,20 +429,26 @@ def screen_table(
         workers=workers,
         rules_dir=rules_dir,
         store_url=store_url,
+        workspace=workspace,
+        user_id=user_id,
         keep_results=True,
     )
     with RequestTable(file_bytes, filename, kb, lang) as table:
         return screen_requests(table, kb, options)
 
 
-def history(store_url: str | None, partnership_id: str) -> list[HistoryEntry]:
-    """For the app and `coopdec history`: the assessments of one partnership, oldest first
-    (store_url None = $COOPDEC_STORE or ./coopdec.sqlite)."""
+def history(
+    store_url: str | None, partnership_id: str, workspace: str | None = None
+) -> list[HistoryEntry]:
+    """For the app and `coopdec history`: the assessments of one partnership in one workspace
+    (None: the default one), oldest first (store_url None = $COOPDEC_STORE or
+    ./coopdec.sqlite)."""
     url = store_url_of(store_url)
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:" and not Path(database).exists():
+        workspace_name(workspace)  # a bad name is said even when there is nothing to read
         return []  # reading must not create an empty register
-    store = Store(url)
+    store = Store(url, workspace)
     try:
         return store.history(partnership_id)
     finally:
@@ -415,9 +480,10 @@ def rescreen(
     options: ScreenOptions,
     progress: Progress | None = None,
 ) -> list[Change]:
-    """Re-assess the latest profile of each partnership whose rules_version is not the
-    current one, store the new assessments and say what changed."""
-    store = Store(store_url)
+    """Re-assess the latest profile of each partnership of the workspace (options.workspace)
+    whose rules_version is not the current one, store the new assessments and say what
+    changed."""
+    store = Store(store_url, options.workspace, options.user_id)
     changes: list[Change] = []
     pending: deque[list] = deque()  # the stored records of the chunks in flight
     try:
@@ -431,9 +497,7 @@ def rescreen(
 
         for done in pipeline(chunks(), options, None):
             records = []
-            for before, (profile_json, result_json, summary) in zip(
-                pending.popleft(), done, strict=True
-            ):
+            for before, (profile_z, result_z, summary) in zip(pending.popleft(), done, strict=True):
                 changes.append(
                     Change(
                         partnership_id=before.partnership_id,
@@ -454,11 +518,14 @@ def rescreen(
                         lang=options.lang,
                         verdict=summary["verdict"],
                         next_step=summary["next_step"],
-                        profile_json=profile_json,
-                        result_json=result_json,
+                        profile_z=profile_z,
+                        result_z=result_z,
                     )
                 )
-            store.save(records)
+            saved = _save(store, records, 0, options.lang)
+            if saved.refused:  # a profile the register kept is always storable again
+                index, reason = saved.refused[0]
+                raise StoreError(f"{records[index].partnership_id}: {reason}")
             if progress is not None:
                 progress(len(changes), len(stale_ids))
     finally:

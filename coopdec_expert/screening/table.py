@@ -33,7 +33,7 @@ from ..i18n import catalogue, t
 from ..inputs import DuplicateKeys, InputRefused, load_json, shorten
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import UNKNOWN
-from ..profile import Profile, check_answers, migrate_answers, refusal_text
+from ..profile import ControlCharacter, Profile, check_answers, migrate_answers, refusal_text
 from .readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -288,6 +288,19 @@ class RowBuilder:
                 shown = values.get(column, cell_text(detail.get("input", "")))
                 if isinstance(detail.get("input"), dict | list):
                     shown = ""
+                control = (detail.get("ctx") or {}).get("error")
+                if isinstance(control, ControlCharacter):  # a NUL would not even be storable
+                    problems.append(
+                        self.problem(
+                            number,
+                            header_of.get(column, column),
+                            str(shown),
+                            "control_character",
+                            code=control.code,
+                            position=control.position,
+                        )
+                    )
+                    continue
                 problems.append(
                     self.problem(
                         number,

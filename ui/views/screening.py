@@ -23,7 +23,7 @@ from coopdec_expert.i18n import t
 from coopdec_expert.screening import StoreError, TableError, history, screen_table
 from coopdec_expert.screening.store import store_url
 
-from .. import state
+from .. import auth, state
 from ..state import tr
 from ..widgets import VERDICT_COLOURS, user_text
 
@@ -100,8 +100,18 @@ def run_screening(name: str, data: bytes, reports: bool) -> None:
     lang = state.lang()
     with tempfile.TemporaryDirectory(prefix="coopdec-ui-screen-") as folder:
         out = Path(folder)
+        user = auth.current()  # the signed-in user's workspace, recorded as theirs
         try:
-            result = screen_table(data, name, lang, register_url(), out_dir=out, reports=reports)
+            result = screen_table(
+                data,
+                name,
+                lang,
+                register_url(),
+                out_dir=out,
+                reports=reports,
+                workspace=user.workspace,
+                user_id=user.user_id,
+            )
         except TableError as error:
             st.session_state[ERROR] = tr("screening.refused", message=user_text(error))
             return
@@ -355,8 +365,8 @@ def _history(last: dict[str, Any] | None) -> None:
     if not partnership:
         st.caption(tr("screening.history.hint"))
         return
-    try:
-        entries = history(register_url(), partnership)
+    try:  # the user's workspace only: another directorate's partnerships are not theirs
+        entries = history(register_url(), partnership, auth.current().workspace)
     except StoreError as error:
         st.error(_register_failed(error))
         return
@@ -373,6 +383,7 @@ def _history(last: dict[str, Any] | None) -> None:
                 t(lang, "screen.history.next_step"): step_label(e.next_step),
                 t(lang, "screen.history.rules_version"): e.rules_version,
                 t(lang, "screen.history.source"): e.source_file,
+                t(lang, "screen.history.user"): e.user_id or "",
             }
             for e in entries
         ]
