@@ -16,6 +16,7 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 STEPS = ("commitment", "partner_search", "presentation", "initiation", "agreement", "action")
 APPROACHES = ("humanitarian", "development", "institutional_support", "mutual_interest")
 UNKNOWN = "unknown"
+REQUESTER = "partnership.requester"  # who requests the assessment: the rules read it
 SECTIONS = ("areas", "parameters", "questions", "flags", "rules")
 
 
@@ -157,12 +158,18 @@ class IndependentEvaluator:
         )
 
     def modal(self, answers: dict[str, str]) -> tuple[set[str], set[str]]:
-        """(rules that some answers to the open questions could make hold, askable questions)."""
+        """(rules that some answers to the open questions could make hold, askable questions).
+
+        Each pass reads every rule and ask_if afresh from the facts the previous pass found
+        possible or necessary, until a pass changes nothing: a `not` of a fact is decided on
+        what the final readings say of that fact, never on an early guess kept for good (so
+        the readings are those of the rules taken in the order their facts flow, whatever the
+        order they are written in)."""
         possible: set[str] = set()
         necessary: set[str] = set()
-        askable = {q for q, question in self.questions.items() if question.get("ask_if") is None}
-        while True:
-            before = (len(possible), len(necessary), len(askable))
+        always = {q for q, question in self.questions.items() if question.get("ask_if") is None}
+        askable = set(always)
+        for _ in range(2 * (len(self.rules) + len(self.questions)) + 2):
             pfacts = {
                 f
                 for r in self.rules
@@ -175,19 +182,31 @@ class IndependentEvaluator:
                 if r["id"] in necessary
                 for f in r["then"].get("conclude") or []
             }
-            for rule in self.rules:
-                if self.modal_holds(rule["when"], answers, pfacts, nfacts, askable, True):
-                    possible.add(rule["id"])
-                if self.modal_holds(rule["when"], answers, pfacts, nfacts, askable, False):
-                    necessary.add(rule["id"])
-            for q, question in self.questions.items():
-                gate = question.get("ask_if")
-                if gate is not None and self.modal_holds(
-                    gate, answers, pfacts, nfacts, askable, True
-                ):
-                    askable.add(q)
-            if (len(possible), len(necessary), len(askable)) == before:
+            readings = (
+                {
+                    r["id"]
+                    for r in self.rules
+                    if self.modal_holds(r["when"], answers, pfacts, nfacts, askable, True)
+                },
+                {
+                    r["id"]
+                    for r in self.rules
+                    if self.modal_holds(r["when"], answers, pfacts, nfacts, askable, False)
+                },
+                always
+                | {
+                    q
+                    for q, question in self.questions.items()
+                    if question.get("ask_if") is not None
+                    and self.modal_holds(question["ask_if"], answers, pfacts, nfacts, askable, True)
+                },
+            )
+            if readings == (possible, necessary, askable):
                 return possible, askable
+            possible, necessary, askable = readings
+        raise AssertionError(
+            "the possible and necessary readings never settle (a cycle through a `not`)"
+        )
 
     # --- classification -------------------------------------------------------------------
 
@@ -327,7 +346,7 @@ class IndependentEvaluator:
         ):
             return "not_ready", {"core_area_zero"}
         codes = set()
-        requester = answers.get("partnership.requester", UNKNOWN)
+        requester = answers.get(REQUESTER, UNKNOWN)
         open_keys = [
             q
             for q in open_questions
@@ -399,14 +418,20 @@ def disagreements(outcome, expected: Evaluation) -> list[str]:
 def profiles(
     evaluator: IndependentEvaluator,
     max_edits: int = 12,
-    shapes: tuple[str, ...] = ("favourable", "sparse", "uniform"),
+    shapes: tuple[str, ...] = ("favourable", "unfavourable", "sparse", "uniform", "targeted"),
     requester: bool = False,
 ):
     """Hypothesis strategy of answer dicts: each question absent, "unknown" (when accepted) or
-    one of its options. Three shapes so that every verdict is reached often: the most
-    favourable profile with a few edits, a sparse profile, and a uniform draw per question.
-    With `requester`, who requests is always answered, as the rules read every profile
-    (Profile.engine_answers); without it, its absence tests the engines' agreement anyway."""
+    one of its options. Five shapes so that every verdict is reached often and every node of
+    every condition is decided both ways: the most favourable profile of either requesting side
+    with a few edits (where a conjunction of many favourable answers holds), the least
+    favourable one with a few edits (where a conjunction of many unfavourable answers holds), a
+    sparse profile, a uniform draw per question, and a profile aimed at one condition (of a rule
+    or an ask_if) on top of one of the others: answers chosen to make it hold, or to make it
+    just fail (one part of an `all` missed, every branch of an `any`), at the boundary of each
+    test it meets (the option at a threshold, or the one just short of it). With `requester`,
+    who requests is always answered, as the rules read every profile (Profile.engine_answers);
+    without it, its absence tests the engines' agreement anyway."""
     from hypothesis import strategies as st
 
     choices: dict[str, list[str | None]] = {
@@ -417,6 +442,8 @@ def profiles(
     }
     question_ids = sorted(choices)
     best = {q: evaluator.options(q)[-1] for q in question_ids}
+    worst = {q: evaluator.options(q)[0] for q in question_ids}
+    sides = evaluator.options(REQUESTER) if REQUESTER in evaluator.questions else []
     edit = st.tuples(st.sampled_from(question_ids), st.integers(0, 6))
 
     def apply(base: dict[str, str], edits: list[tuple[str, int]]) -> dict[str, str]:
@@ -429,20 +456,102 @@ def profiles(
                 answers[q_id] = choice
         return answers
 
-    favourable = st.lists(edit, max_size=max_edits).map(lambda edits: apply(best, edits))
+    def near(base: dict[str, str]):
+        """`base` for a side drawn among the requesting sides, then a few edits."""
+        side = st.sampled_from(sides) if sides else st.none()
+        return st.tuples(side, st.lists(edit, max_size=max_edits)).map(
+            lambda drawn: apply(
+                base if drawn[0] is None else {**base, REQUESTER: drawn[0]}, drawn[1]
+            )
+        )
+
     sparse = st.lists(edit, max_size=len(question_ids)).map(lambda edits: apply({}, edits))
     uniform = st.fixed_dictionaries({q: st.sampled_from(choices[q]) for q in question_ids}).map(
         lambda drawn: {q: o for q, o in drawn.items() if o is not None}
     )
-    shaped = {"favourable": favourable, "sparse": sparse, "uniform": uniform}
+    shaped = {
+        "favourable": near(best),
+        "unfavourable": near(worst),
+        "sparse": sparse,
+        "uniform": uniform,
+    }
+    shaped["targeted"] = aimed(evaluator, st.one_of(*shaped.values()))
     drawn = st.one_of(*(shaped[shape] for shape in shapes))
     if not requester:
         return drawn
-    sides = st.sampled_from(evaluator.options("partnership.requester"))
-    return st.tuples(drawn, sides).map(
+    return st.tuples(drawn, st.sampled_from(sides)).map(
         lambda pair: (
             pair[0]
-            if pair[0].get("partnership.requester", UNKNOWN) != UNKNOWN
-            else {**pair[0], "partnership.requester": pair[1]}
+            if pair[0].get(REQUESTER, UNKNOWN) != UNKNOWN
+            else {**pair[0], REQUESTER: pair[1]}
         )
     )
+
+
+def aimed(evaluator: IndependentEvaluator, bases):
+    """Profiles drawn from `bases`, then edited to make one condition (of a rule or an ask_if)
+    hold or just fail: see `profiles`."""
+    from hypothesis import strategies as st
+
+    conditions = [rule["when"] for rule in evaluator.rules]
+    conditions += [q["ask_if"] for q in evaluator.questions.values() if q.get("ask_if")]
+    concluders: dict[str, list[dict]] = {}
+    for rule in evaluator.rules:
+        for fact in rule["then"].get("conclude") or []:
+            concluders.setdefault(fact, []).append(rule["when"])
+
+    def by_nearness(candidates: list[str], others: list[str], options: list[str]) -> list[str]:
+        """Candidates nearest the other set first: hypothesis favours the first elements."""
+        if not others:
+            return candidates
+        return sorted(
+            candidates,
+            key=lambda o: min(abs(options.index(o) - options.index(x)) for x in others),
+        )
+
+    def make(draw, condition: dict, want: bool, answers: dict[str, str], depth: int) -> None:
+        if "answer" in condition:
+            question = condition["answer"]
+            options = evaluator.options(question)
+            allowed = [o for o in options if evaluator._answer_holds(condition, o)]
+            refused = [o for o in options if o not in allowed]
+            if want:
+                answers[question] = draw(st.sampled_from(by_nearness(allowed, refused, options)))
+                return
+            accepts = evaluator.questions[question].get("accepts_unknown", True)
+            choices = [*by_nearness(refused, allowed, options), None]
+            choice = draw(st.sampled_from(choices + ([UNKNOWN] if accepts else [])))
+            if choice is None:
+                answers.pop(question, None)
+            else:
+                answers[question] = choice
+        elif "all" in condition or "any" in condition:
+            children = condition.get("all") or condition.get("any")
+            conjunction = "all" in condition
+            if conjunction == want:  # every part: all true, or (any) all false
+                for child in draw(st.permutations(children)):
+                    make(draw, child, want, answers, depth)
+            else:  # one part decides: the one missed of an `all`, the one met of an `any`
+                chosen = draw(st.sampled_from(range(len(children))))
+                for index, child in enumerate(children):
+                    if index != chosen and conjunction:
+                        make(draw, child, True, answers, depth)
+                make(draw, children[chosen], want, answers, depth)
+        elif "not" in condition:
+            make(draw, condition["not"], not want, answers, depth)
+        elif "fact" in condition and depth < 3:
+            ways = concluders.get(condition["fact"], [])
+            if want and ways:
+                make(draw, draw(st.sampled_from(ways)), True, answers, depth + 1)
+            elif not want:
+                for way in ways:
+                    make(draw, way, False, answers, depth + 1)
+
+    @st.composite
+    def aimed_at(draw):
+        answers = dict(draw(bases))
+        condition = draw(st.sampled_from(conditions))
+        make(draw, condition, draw(st.booleans()), answers, 0)
+        return answers
+
+    return aimed_at()
