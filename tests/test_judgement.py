@@ -187,3 +187,31 @@ def test_examples_with_any_one_answer_unknown_never_fall_to_not_ready(assessor, 
         if before.verdict != "not_ready":
             assert after.verdict != "not_ready", f"{question} unknown: {after.reasons}"
         assert set(after.flags) <= set(before.flags), question
+
+
+def test_each_piece_of_advice_shows_its_declared_priority(assessor):
+    """The number a person sees beside a piece of advice (« Priorité 1 — … ») is the priority
+    rules/parameters.yaml declares (recommendation_priority, a policy choice): 1 for a high
+    flag's advice, 2 for a medium flag's and the next step's, 3 for a low flag's and a rule's.
+    The case of tests/cases/policy_parameters.yaml with one of each pins their order; this pins
+    the numbers shown."""
+    from coopdec_expert.knowledge.cases import load_cases
+    from coopdec_expert.profile import validate_profile
+
+    from .conftest import CASES_DIR
+
+    case = next(
+        c
+        for c in load_cases([CASES_DIR / "policy_parameters.yaml"])
+        if c.case.name.startswith("recommendation_priority: by severity")
+    )
+    result = assessor.assess(validate_profile(case.profile, assessor.kb), with_missing=False)
+    shown = {rec.id: rec.priority for rec in result.recommendations}
+    assert shown == {
+        "rec.stability.delegation_safety": 1,  # delegation_risk, high
+        "rec.motivation.clarify_own": 2,  # own_motivations_partly_clear, medium
+        "rec.step.commitment": 2,  # the next step
+        "rec.method.take_time": 2,  # agreement_rushed, medium
+        "rec.method.use_networks": 3,  # no_lg_network, low
+        "rec.approach.move_along_path": 3,  # asked by a rule (gifts in kind)
+    }
