@@ -65,7 +65,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--code", default="all", help="condition-semantics mutants: 'all' (default) or 0"
     )
-    parser.add_argument("--only", default="", help="only mutants whose id contains this text")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="only mutants whose id contains this text (several: separated by ' | ')",
+    )
     parser.add_argument("--seed", type=int, default=12, help="sampling and hypothesis seed")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument(
@@ -113,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if code_budget != 0:
         jobs += sample(code_jobs(), code_budget, options.seed)
     if options.only:
-        jobs = [job for job in jobs if options.only in job.id]
+        wanted = [text.strip() for text in options.only.split(" | ")]
+        jobs = [job for job in jobs if any(text in job.id for text in wanted)]
     if options.list:
         for job in jobs:
             print(f"{job.family:4}  {job.kind:14}  {job.id}")
