@@ -98,6 +98,20 @@ def test_probe_rules_agree_on_every_one_answer_change(probe_assessor, probe_eval
         _check(probe_assessor, probe_evaluator, answers)
 
 
+def test_a_flag_from_a_negation_alone_where_nothing_can_be_asked(probe_assessor, probe_evaluator):
+    """A Northern town with no partner yet: the partner's decentralisation can neither be known
+    nor asked, and the probe flag raised by a negation alone lands in that criterion. The flag
+    says something about it: assessed (at 0), not "not applicable" — the three evaluations
+    agree on each of these profiles."""
+    for status in ("not_started", "searching"):
+        for extra in ({}, {"south.decentralisation_status": UNKNOWN}):
+            answers = {"partnership.requester": "north", "search.partner_status": status, **extra}
+            _check(probe_assessor, probe_evaluator, answers)
+            outcome = probe_assessor.outcome(answers)
+            assert "probe_context_flag" in outcome.flags
+            assert outcome.status["decentralisation_maturity"] != "not_applicable"
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=PROFILES)
 def test_probe_rules_agree_on_generated_profiles(probe_assessor, probe_evaluator, answers):
