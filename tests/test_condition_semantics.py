@@ -205,7 +205,9 @@ def test_generated_profiles_decide_every_probe_node_both_ways(probe_evaluator):
 
 @pytest.mark.slow
 def test_generated_profiles_decide_every_shipped_node_both_ways():
-    counts = node_coverage(SHIPPED, 1000)
+    # 2,000 profiles: the rarest nodes (four answers at once) are decided their rarer way only a
+    # handful of times in 1,000, and a run of the full suite saw one of them only one way.
+    counts = node_coverage(SHIPPED, 2000)
     one_way = [
         f"{rule} {path or 'root'}: {dict(seen)}"
         for (rule, path), seen in counts.items()
