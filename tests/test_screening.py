@@ -254,9 +254,9 @@ def test_screen_equals_assess_one_by_one(tmp_path, kb, workers):
         expected = assessor.assess(validate_profile(data, kb), "en")
         _same(stored[data["id"]], expected)
         by_id[data["id"]] = expected
-        assert summary["verdict"] == expected.readiness.verdict
-        assert summary["flags"] == [f.id for f in expected.flags]
-        assert [r[0] for r in summary["recommendations"]] == [
+        assert summary.verdict == expected.readiness.verdict
+        assert summary.flags == [f.id for f in expected.flags]
+        assert [r[0] for r in summary.recommendations] == [
             r.id for r in expected.recommendations[:3]
         ]
     with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:

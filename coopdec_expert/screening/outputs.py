@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from ..i18n import t
 from ..report import markdown_escape, plain
 
@@ -84,6 +86,29 @@ def result_columns(areas: list[str]) -> list[str]:
 ERROR_COLUMNS = ["row", "column", "value", "problem", "allowed"]
 
 
+class RequestSummary(BaseModel):
+    """The compact view of one screened request: one row of results.csv, one bar of the charts,
+    one line of the app's table. Made in the worker from the full Assessment (which the register
+    keeps); ids beside their labels in the batch's language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    north_name: str
+    north_country: str
+    south_name: str
+    south_country: str
+    verdict: str
+    verdict_label: str
+    next_step: str
+    next_step_label: str
+    scores: dict[str, int | None]  # area -> score, None when not assessed
+    flags: list[str]  # flag ids, highest severity first
+    recommendations: list[tuple[str, str]]  # (id, text) of the first three
+    rules_version: str
+    profile_hash: str = ""  # the register's key with id and rules_version
+
+
 class TableWriter:
     """One CSV and, optionally, one XLSX with the same rows, written as they come."""
 
@@ -115,26 +140,26 @@ class TableWriter:
             self._workbook = None
 
 
-def result_values(summary: dict[str, Any], areas: list[str]) -> list[Any]:
+def result_values(summary: RequestSummary, areas: list[str]) -> list[Any]:
     """The row of results.* for one request, from the worker's compact summary."""
     values = [
-        summary["id"],
-        summary["north_name"],
-        summary["north_country"],
-        summary["south_name"],
-        summary["south_country"],
-        summary["verdict"],
-        summary["verdict_label"],
-        summary["next_step"],
-        summary["next_step_label"],
+        summary.id,
+        summary.north_name,
+        summary.north_country,
+        summary.south_name,
+        summary.south_country,
+        summary.verdict,
+        summary.verdict_label,
+        summary.next_step,
+        summary.next_step_label,
     ]
-    values += [summary["scores"].get(area) for area in areas]
-    values.append(", ".join(summary["flags"]))
-    recommendations = summary["recommendations"][:RECOMMENDATIONS_SHOWN]
+    values += [summary.scores.get(area) for area in areas]
+    values.append(", ".join(summary.flags))
+    recommendations = summary.recommendations[:RECOMMENDATIONS_SHOWN]
     for index in range(RECOMMENDATIONS_SHOWN):
         rec = recommendations[index] if index < len(recommendations) else ("", "")
         values += [rec[0], rec[1]]
-    return [*values, summary["rules_version"]]
+    return [*values, summary.rules_version]
 
 
 def problem_values(problem) -> list[Any]:
@@ -153,13 +178,13 @@ class SummaryCounts:
     north_countries: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)
 
-    def add(self, summary: dict[str, Any]) -> None:
+    def add(self, summary: RequestSummary) -> None:
         self.assessed += 1
-        self.verdicts[summary["verdict"]] += 1
-        self.next_steps[summary["next_step"]] += 1
-        self.south_countries[summary["south_country"] or "—"] += 1
-        self.north_countries[summary["north_country"] or "—"] += 1
-        self.flags.update(summary["flags"])
+        self.verdicts[summary.verdict] += 1
+        self.next_steps[summary.next_step] += 1
+        self.south_countries[summary.south_country or "—"] += 1
+        self.north_countries[summary.north_country or "—"] += 1
+        self.flags.update(summary.flags)
 
 
 TOP_FLAGS = 10

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
@@ -34,6 +34,7 @@ from ..knowledge.loader import KnowledgeBase
 from ..profile import Profile
 from .outputs import (
     ERROR_COLUMNS,
+    RequestSummary,
     SummaryCounts,
     TableWriter,
     problem_values,
@@ -77,7 +78,7 @@ class ScreenResult:
     rejected_rows: int = 0
     warnings: list[str] = field(default_factory=list)
     counts: SummaryCounts = field(default_factory=SummaryCounts)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[RequestSummary] = field(default_factory=list)
     out_dir: Path | None = None
     charts: list[Path] = field(default_factory=list)
 
@@ -85,23 +86,24 @@ class ScreenResult:
 # --- the worker side -----------------------------------------------------------------
 
 
-def summarise(profile: Profile, assessment: Assessment) -> dict[str, Any]:
+def summarise(profile: Profile, assessment: Assessment) -> RequestSummary:
     """The compact view of one result: one row of results.csv, one bar of the charts."""
-    return {
-        "id": profile.id or "",
-        "north_name": profile.north.name if profile.north else "",
-        "north_country": profile.north.country if profile.north else "",
-        "south_name": profile.south.name if profile.south else "",
-        "south_country": profile.south.country if profile.south else "",
-        "verdict": assessment.readiness.verdict,
-        "verdict_label": assessment.readiness.verdict_label,
-        "next_step": assessment.readiness.next_step,
-        "next_step_label": assessment.readiness.next_step_label,
-        "scores": {s.area: (s.score if s.assessed else None) for s in assessment.scores},
-        "flags": [f.id for f in assessment.flags],  # already highest severity first
-        "recommendations": [(r.id, r.text) for r in assessment.recommendations[:3]],
-        "rules_version": assessment.rules_version,
-    }
+    return RequestSummary(
+        id=profile.id or "",
+        north_name=profile.north.name if profile.north else "",
+        north_country=profile.north.country if profile.north else "",
+        south_name=profile.south.name if profile.south else "",
+        south_country=profile.south.country if profile.south else "",
+        verdict=assessment.readiness.verdict,
+        verdict_label=assessment.readiness.verdict_label,
+        next_step=assessment.readiness.next_step,
+        next_step_label=assessment.readiness.next_step_label,
+        scores={s.area: (s.score if s.assessed else None) for s in assessment.scores},
+        flags=[f.id for f in assessment.flags],  # already highest severity first
+        recommendations=[(r.id, r.text) for r in assessment.recommendations[:3]],
+        rules_version=assessment.rules_version,
+        profile_hash=profile_hash(profile),
+    )
 
 
 class Worker:
@@ -119,7 +121,9 @@ class Worker:
         self.reports_dir = reports_dir
         self.pdf = pdf
 
-    def assess_chunk(self, items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
+    def assess_chunk(
+        self, items: list[tuple[dict, str | None]]
+    ) -> list[tuple[str, str, RequestSummary]]:
         """(profile data, report file stem) → (profile JSON, result JSON, summary) each."""
         done = []
         for data, report_name in items:
@@ -128,7 +132,6 @@ class Worker:
             if report_name and self.reports_dir is not None:
                 self._write_report(profile, assessment, report_name)
             summary = summarise(profile, assessment)
-            summary["profile_hash"] = profile_hash(profile)
             done.append((profile.model_dump_json(), assessment.model_dump_json(), summary))
         return done
 
@@ -176,7 +179,9 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
-def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[str, str, dict]]:
+def _assess_in_worker(
+    items: list[tuple[dict, str | None]],
+) -> list[tuple[str, str, RequestSummary]]:
     assert _WORKER is not None, "pool initializer did not run"
     return _WORKER.assess_chunk(items)
 
@@ -185,7 +190,7 @@ def pipeline(
     chunks: Iterable[list[tuple[dict, str | None]]],
     options: ScreenOptions,
     reports_dir: Path | None,
-) -> Iterator[list[tuple[str, str, dict]]]:
+) -> Iterator[list[tuple[str, str, RequestSummary]]]:
     """Assess chunks in order, in `options.workers` processes with at most two chunks per
     worker in flight (so a 10-million-row file does not queue 10 million profiles)."""
     if options.workers <= 1:
@@ -274,13 +279,13 @@ def screen_requests(
                     result.results.append(summary)
                 records.append(
                     NewRecord(
-                        partnership_id=summary["id"],
-                        profile_hash=summary["profile_hash"],
-                        rules_version=summary["rules_version"],
+                        partnership_id=summary.id,
+                        profile_hash=summary.profile_hash,
+                        rules_version=summary.rules_version,
                         source_file=source_name,
                         lang=options.lang,
-                        verdict=summary["verdict"],
-                        next_step=summary["next_step"],
+                        verdict=summary.verdict,
+                        next_step=summary.next_step,
                         profile_json=profile_json,
                         result_json=result_json,
                     )
@@ -436,22 +441,22 @@ def rescreen(
                     Change(
                         partnership_id=before.partnership_id,
                         verdict_before=before.verdict,
-                        verdict_after=summary["verdict"],
+                        verdict_after=summary.verdict,
                         next_step_before=before.next_step,
-                        next_step_after=summary["next_step"],
+                        next_step_after=summary.next_step,
                         rules_before=before.rules_version,
-                        rules_after=summary["rules_version"],
+                        rules_after=summary.rules_version,
                     )
                 )
                 records.append(
                     NewRecord(
                         partnership_id=before.partnership_id,
-                        profile_hash=summary["profile_hash"],
-                        rules_version=summary["rules_version"],
+                        profile_hash=summary.profile_hash,
+                        rules_version=summary.rules_version,
                         source_file=f"rescreen ({before.source_file})"[:500],
                         lang=options.lang,
-                        verdict=summary["verdict"],
-                        next_step=summary["next_step"],
+                        verdict=summary.verdict,
+                        next_step=summary.next_step,
                         profile_json=profile_json,
                         result_json=result_json,
                     )

@@ -21,6 +21,7 @@ import streamlit as st
 
 from coopdec_expert.i18n import t
 from coopdec_expert.screening import StoreError, TableError, history, screen_table
+from coopdec_expert.screening.outputs import RequestSummary
 from coopdec_expert.screening.store import store_url
 
 from .. import state
@@ -199,8 +200,8 @@ def _validation_report(last: dict[str, Any]) -> None:
     st.dataframe(frame, hide_index=True)
 
 
-def _countries(result: dict[str, Any]) -> set[str]:
-    return {c for c in (result["south_country"], result["north_country"]) if c}
+def _countries(result: RequestSummary) -> set[str]:
+    return {c for c in (result.south_country, result.north_country) if c}
 
 
 def _results_table(last: dict[str, Any]) -> None:
@@ -209,8 +210,8 @@ def _results_table(last: dict[str, Any]) -> None:
     if not results:
         st.info(tr("screening.no_results"))
         return
-    verdicts = [v for v in VERDICT_COLOURS if any(r["verdict"] == v for r in results)]
-    steps = [s for s in state.assessor().kb.steps if any(r["next_step"] == s for r in results)]
+    verdicts = [v for v in VERDICT_COLOURS if any(r.verdict == v for r in results)]
+    steps = [s for s in state.assessor().kb.steps if any(r.next_step == s for r in results)]
     countries = sorted(set().union(*(_countries(r) for r in results)))
     left, middle, right = st.columns(3)
     with left:
@@ -239,25 +240,25 @@ def _results_table(last: dict[str, Any]) -> None:
     shown = [
         r
         for r in results
-        if (not chosen_verdicts or r["verdict"] in chosen_verdicts)
-        and (not chosen_steps or r["next_step"] in chosen_steps)
+        if (not chosen_verdicts or r.verdict in chosen_verdicts)
+        and (not chosen_steps or r.next_step in chosen_steps)
         and (not chosen_countries or _countries(r) & set(chosen_countries))
     ]
     kb, lang = state.assessor().kb, state.lang()
     rows = []
     for r in shown:
         row = {
-            tr("screening.col.id"): r["id"],
-            tr("screening.col.south"): r["south_name"],
-            tr("screening.col.south_country"): r["south_country"],
-            tr("screening.col.north"): r["north_name"],
-            tr("screening.col.north_country"): r["north_country"],
-            tr("screening.col.verdict"): verdict_label(r["verdict"]),
-            tr("screening.col.next_step"): step_label(r["next_step"]),
+            tr("screening.col.id"): r.id,
+            tr("screening.col.south"): r.south_name,
+            tr("screening.col.south_country"): r.south_country,
+            tr("screening.col.north"): r.north_name,
+            tr("screening.col.north_country"): r.north_country,
+            tr("screening.col.verdict"): verdict_label(r.verdict),
+            tr("screening.col.next_step"): step_label(r.next_step),
         }
-        for area, score in r["scores"].items():
+        for area, score in r.scores.items():
             row[kb.areas[area].name.get(lang) if area in kb.areas else area] = score
-        row[tr("screening.col.flags")] = ", ".join(r["flags"])
+        row[tr("screening.col.flags")] = ", ".join(r.flags)
         rows.append(row)
     st.caption(tr("screening.shown", shown=len(shown), total=len(results)))
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -339,7 +340,7 @@ def _downloads(last: dict[str, Any]) -> None:
 
 def _history(last: dict[str, Any] | None) -> None:
     st.subheader(tr("screening.history"))
-    ids = list(dict.fromkeys(r["id"] for r in last["results"])) if last else []
+    ids = list(dict.fromkeys(r.id for r in last["results"])) if last else []
     left, right = st.columns(2)
     with left:
         picked = st.selectbox(
