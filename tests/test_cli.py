@@ -45,7 +45,7 @@ def test_bad_input_exits_2_with_one_message(case_path, tmp_path):
     result = runner.invoke(app, ["assess", str(target)])
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
-    message = result.stderr.strip()
+    message = result.stderr.strip().replace("\u202f", " ")  # French spacing, as typed in cases
     assert message.startswith("error: ") and "\n" not in message, message
     for fragment in case["expect_error"]:
         assert fragment in message, f"{fragment!r} not in {message!r}"

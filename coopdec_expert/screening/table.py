@@ -32,7 +32,7 @@ from ..i18n import catalogue, t
 from ..inputs import DuplicateKeys, InputRefused, load_json, shorten
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import UNKNOWN
-from ..profile import Profile, check_answers, refusal_text
+from ..profile import Profile, check_answers, field_message, refusal_text
 from .readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -81,6 +81,7 @@ class RowProblem(BaseModel):
     value: str
     problem: str
     allowed: list[str] = []
+    code: str = ""  # the kind of problem (`duplicate_id`, `option`, `field`…), for the app
 
 
 @dataclass
@@ -175,7 +176,9 @@ class RowBuilder:
         a 100,000-character cell back)."""
         column, value = shorten(column, 200), shorten(value)
         text = t(self.lang, f"screen.problem.{key}", column=column, value=value, **extra)
-        return RowProblem(row=row, column=column, value=value, problem=text, allowed=list(allowed))
+        return RowProblem(
+            row=row, column=column, value=value, problem=text, allowed=list(allowed), code=key
+        )
 
     def broken(self, number: int, key: str, value: object = "", allowed=(), **extra) -> Row:
         """A row that could not be read as cells (or not trusted): one problem, whole row."""
@@ -277,13 +280,14 @@ class RowBuilder:
                         header_of.get(column, column),
                         str(shown),
                         "field",
-                        message=detail["msg"],
+                        message=field_message(detail, self.lang),
                     )
                 )
             return Row(number, None, problems)
         if problems:
             return Row(number, None, problems)
-        leftovers = check_answers(profile.answers, self.kb)  # a safety net: must be empty
+        # a safety net: must be empty
+        leftovers = check_answers(profile.answers, self.kb, self.lang)
         if leftovers:
             return Row(
                 number,
