@@ -17,6 +17,7 @@ import streamlit as st  # noqa: E402
 
 from coopdec_expert.i18n import t  # noqa: E402
 from ui import state  # noqa: E402
+from ui.localise import page_language  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,6 +43,7 @@ def main() -> None:
     with st.sidebar:
         st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
         st.caption(state.tr("app.tagline"))
+    page_language(state.lang())
     pages = [
         st.Page(HERE / script, title=t(state.lang(), key), icon=icon, url_path=url)
         for script, key, icon, url in PAGES

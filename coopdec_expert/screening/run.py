@@ -48,6 +48,9 @@ from .store import store_url as store_url_of
 from .table import RequestTable, RowProblem
 
 Progress = Callable[[int, int | None], None]
+# What a worker receives per request: the profile's data, the stem of its report file (None: no
+# report), and the result the register already holds for it (None: to assess).
+Item = tuple[dict, str | None, str | None]
 
 
 class ScreenOptions(BaseModel):
@@ -64,6 +67,9 @@ class ScreenOptions(BaseModel):
     rules_dir: Path | None = None
     store_url: str | None = None
     keep_results: bool = False
+    # Rows whose (id, answers and metadata, rules version) the register already holds, in the
+    # same language, are not assessed again: their stored result is used (the app's re-uploads).
+    reuse_stored: bool = False
 
 
 @dataclass
@@ -74,6 +80,7 @@ class ScreenResult:
     source: str
     assessed: int = 0
     stored: int = 0
+    reused: int = 0  # assessed rows whose result came from the register (reuse_stored)
     rejected: list[RowProblem] = field(default_factory=list)
     rejected_rows: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -121,14 +128,16 @@ class Worker:
         self.reports_dir = reports_dir
         self.pdf = pdf
 
-    def assess_chunk(
-        self, items: list[tuple[dict, str | None]]
-    ) -> list[tuple[str, str, RequestSummary]]:
-        """(profile data, report file stem) → (profile JSON, result JSON, summary) each."""
+    def assess_chunk(self, items: list[Item]) -> list[tuple[str, str, RequestSummary]]:
+        """(profile data, report file stem, stored result) → (profile JSON, result JSON,
+        summary) each; a stored result is read back instead of assessing again."""
         done = []
-        for data, report_name in items:
+        for data, report_name, stored in items:
             profile = Profile.model_validate(data)
-            assessment = self.assessor.assess(profile, self.lang)
+            if stored is not None:
+                assessment = Assessment.model_validate_json(stored)
+            else:
+                assessment = self.assessor.assess(profile, self.lang)
             if report_name and self.reports_dir is not None:
                 self._write_report(profile, assessment, report_name)
             summary = summarise(profile, assessment)
@@ -179,15 +188,13 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
-def _assess_in_worker(
-    items: list[tuple[dict, str | None]],
-) -> list[tuple[str, str, RequestSummary]]:
+def _assess_in_worker(items: list[Item]) -> list[tuple[str, str, RequestSummary]]:
     assert _WORKER is not None, "pool initializer did not run"
     return _WORKER.assess_chunk(items)
 
 
 def pipeline(
-    chunks: Iterable[list[tuple[dict, str | None]]],
+    chunks: Iterable[list[Item]],
     options: ScreenOptions,
     reports_dir: Path | None,
 ) -> Iterator[list[tuple[str, str, RequestSummary]]]:
@@ -248,8 +255,11 @@ def screen_requests(
     taken: set[str] = set()
     source_name = Path(table.filename).name
 
-    def chunks() -> Iterator[list[tuple[dict, str | None]]]:
-        chunk: list[tuple[dict, str | None]] = []
+    reuse = store is not None and options.reuse_stored
+    known = StoredResults(store, kb.version, options.lang) if reuse else None
+
+    def chunks() -> Iterator[list[Item]]:
+        chunk: list[tuple[Profile, str | None]] = []
         for row in table.rows():
             if row.profile is None:
                 result.rejected_rows += 1
@@ -260,12 +270,20 @@ def screen_requests(
                         errors_writer.write(problem_values(problem))
                 continue
             name = safe_name(row.profile.id or "", taken) if reports_dir else None
-            chunk.append((row.profile.model_dump(mode="json"), name))
+            chunk.append((row.profile, name))
             if len(chunk) >= options.chunk_size:
-                yield chunk
+                yield items(chunk)
                 chunk = []
         if chunk:
-            yield chunk
+            yield items(chunk)
+
+    def items(chunk: list[tuple[Profile, str | None]]) -> list[Item]:
+        stored = known.lookup([profile for profile, _ in chunk]) if known else {}
+        result.reused += len(stored)
+        return [
+            (profile.model_dump(mode="json"), name, stored.get(index))
+            for index, (profile, name) in enumerate(chunk)
+        ]
 
     try:
         for done in pipeline(chunks(), options, reports_dir):
@@ -311,6 +329,43 @@ def screen_requests(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+class StoredResults:
+    """The results the register already holds for rows of a batch: same partnership id, same
+    answers and metadata (profile hash), same rules version and language. Read one chunk at a
+    time, so the batch's memory does not grow with the register."""
+
+    def __init__(self, store: Store, rules_version: str, lang: str):
+        self.store, self.rules_version, self.lang = store, rules_version, lang
+
+    def lookup(self, profiles: list[Profile]) -> dict[int, str]:
+        """Position in `profiles` -> stored result JSON, for those already assessed."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from .store import AssessmentRecord
+
+        keys = {(p.id or "", profile_hash(p)): i for i, p in enumerate(profiles)}
+        ids = sorted({partnership for partnership, _ in keys})
+        query = (
+            select(
+                AssessmentRecord.partnership_id,
+                AssessmentRecord.profile_hash,
+                AssessmentRecord.result_json,
+            )
+            .where(AssessmentRecord.partnership_id.in_(ids))
+            .where(AssessmentRecord.rules_version == self.rules_version)
+            .where(AssessmentRecord.lang == self.lang)
+        )
+        found: dict[int, str] = {}
+        # the store's own guard: its errors name the register with the password masked
+        with self.store._guard("cannot be read"), Session(self.store.engine) as session:
+            for partnership, digest, result_json in session.execute(query):
+                position = keys.get((partnership, digest))
+                if position is not None:
+                    found[position] = result_json
+        return found
 
 
 STAGING_PREFIX = ".coopdec-partial-"
@@ -426,11 +481,11 @@ def rescreen(
     try:
         stale_ids = store.stale_ids(kb.version)
 
-        def chunks() -> Iterator[list[tuple[dict, str | None]]]:
+        def chunks() -> Iterator[list[Item]]:
             for start in range(0, len(stale_ids), options.chunk_size):
                 batch = store.records(stale_ids[start : start + options.chunk_size])
                 pending.append(batch)
-                yield [(json.loads(r.profile_json), None) for r in batch]
+                yield [(json.loads(r.profile_json), None, None) for r in batch]
 
         for done in pipeline(chunks(), options, None):
             records = []
