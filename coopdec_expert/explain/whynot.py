@@ -23,6 +23,14 @@ from .why import option_label
 TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
 
 
+def better_options(kb, answers: dict[str, str], question_id: str) -> list[str]:
+    """Options better than the current answer (options run from least to most favourable);
+    every option when the question is open."""
+    options = kb.questions[question_id].option_ids()
+    current = answers.get(question_id, UNKNOWN)
+    return options if current not in options else options[options.index(current) + 1 :]
+
+
 def requirement(
     assessor: Assessor, answers: dict[str, str], question_id: str, needed: list[str], lang: str
 ) -> Requirement:
@@ -92,7 +100,11 @@ class _Analyser:
         requirements = []
         for question_id in self.outcome.trace.matched.get(rule_id, {}):
             allowed = set(allowed_options(leaves[question_id], self.kb))
-            needed = [o for o in self.kb.questions[question_id].option_ids() if o not in allowed]
+            # only better answers: a worse one could stop this rule but not the obstacle
+            better = better_options(self.kb, self.answers, question_id)
+            needed = [o for o in better if o not in allowed]
+            if not needed:
+                continue
             requirements.append(
                 requirement(self.assessor, self.answers, question_id, needed, self.lang)
             )
