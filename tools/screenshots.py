@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 CEILING_MS = 240_000  # a ceiling, not a pause: a busy 2-core machine can be slow
 EXAMPLE = "ziniare_recherche_de_partenaire.yaml"
-WORKSHOP_CASE = "kongoussi_guichet_de_financement.yaml"
+WORKSHOP_CASE = "bousse_cooperation_container.yaml"  # the most answers, flags and rules
 
 
 # --- waiting on Streamlit, shared with tests/test_ui_browser.py ------------------------
@@ -95,6 +95,20 @@ def load_example(page, lang: str, name: str) -> None:
     page.get_by_role("option", name=name).first.click()
     page.locator('[data-testid="stAlertContentSuccess"]').first.wait_for(timeout=CEILING_MS)
     settled(page)
+
+
+def answer_next_question(page, middling: bool = True) -> str:
+    """Answer the question in the "next question" box (a middle option, as advisors often
+    do, or the first); returns the option's label."""
+    box = page.locator(".st-key-coopdec-next-question")
+    labels = box.locator('[data-testid="stRadio"] label')
+    count = labels.count()
+    if not count:
+        return ""
+    choice = labels.nth((count - 1) // 2 if middling else 0)
+    text = choice.inner_text()
+    click_and_wait(page, choice, ".st-key-coopdec-summary")
+    return text
 
 
 # --- the server ------------------------------------------------------------------------
@@ -180,6 +194,46 @@ _SCROLL_HEIGHT = """() => Math.max(
         .map(e => e.scrollHeight))"""
 
 
+def choose_case(page, lang: str, name: str) -> None:
+    page.get_by_role("combobox", name=t(lang, "ui.workshop.case")).click()
+    page.get_by_role("option", name=name).first.click()
+    settled(page)
+
+
+def click_and_wait(page, target, watched: str) -> None:
+    """Click, then wait until the text of `watched` (a CSS selector) changes — what the new run
+    shows — and the run has settled."""
+    before = page.locator(watched).first.inner_text()
+    target.click()
+    page.wait_for_function(
+        "([selector, before]) => {"
+        " const e = document.querySelector(selector); return e && e.innerText !== before; }",
+        arg=[watched, before],
+        timeout=CEILING_MS,
+    )
+    settled(page)
+
+
+def next_slide(page, lang: str) -> bool:
+    """Click "next" on the workshop; False when the last slide is shown."""
+    button = page.get_by_role("button", name=t(lang, "ui.workshop.next"))
+    if button.is_disabled():
+        return False
+    click_and_wait(page, button, ".st-key-coopdec-slide-counter")
+    return True
+
+
+def projector(page, lang: str, on: bool) -> None:
+    """Switch the workshop's projector view; it hides the sidebar."""
+    page.get_by_text(t(lang, "ui.workshop.projector"), exact=True).click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.wait_for(state="hidden" if on else "visible", timeout=CEILING_MS)
+    settled(page)
+
+
+heights: list[tuple[str, int, int]] = []  # (screenshot prefix, slide, height to scroll)
+
+
 def tour(page, lang: str, out: Path, prefix: str, table: Path) -> None:
     camera = Camera(page, out, prefix)
     page.get_by_role("heading", name=t("fr", "ui.assess.title")).wait_for(timeout=CEILING_MS)
@@ -187,6 +241,9 @@ def tour(page, lang: str, out: Path, prefix: str, table: Path) -> None:
     if lang == "en":
         switch_to_english(page)
     camera.shot("assess-empty")
+    for _ in range(3):
+        answer_next_question(page, middling=True)
+    camera.shot("assess-answering")
     load_example(page, lang, EXAMPLE)
     camera.shot("assess-example")
 
@@ -199,36 +256,43 @@ def tour(page, lang: str, out: Path, prefix: str, table: Path) -> None:
     ):
         page.get_by_role("tab", name=t(lang, key)).click()
         settled(page)
+        if key == "ui.why.whynot_title":  # the question an advisor asks: why not ready?
+            target = t(lang, "ui.why.target_verdict", verdict=t(lang, "verdict.ready"))
+            page.get_by_role("combobox", name=t(lang, "ui.why.target")).click()
+            page.get_by_role("option", name=target).click()
+            settled(page)
         camera.shot(f"why-{number + 1}")
 
     go_to(page, lang, "ui.page.knowledge", "ui.kb.title")
     camera.shot("knowledge")
 
     go_to(page, lang, "ui.page.workshop", "ui.workshop.title")
+    choose_case(page, lang, WORKSHOP_CASE)
     camera.shot("workshop-1")
-    next_label = t(lang, "ui.workshop.next")
-    for stage in range(2, 6):
-        page.get_by_role("button", name=next_label).click()
-        settled(page)
-        camera.shot(f"workshop-{stage}")
-    page.get_by_text(t(lang, "ui.workshop.projector"), exact=True).click()
-    settled(page)
+    for number in range(2, 5):
+        next_slide(page, lang)
+        camera.shot(f"workshop-{number}")
+    projector(page, lang, on=True)
     restart = page.get_by_role("button", name=t(lang, "ui.workshop.restart"))
-    restart.click()
-    settled(page)
-    camera.shot("projector-1")
-    for stage in range(2, 6):
-        page.get_by_role("button", name=next_label).click()
-        settled(page)
-        camera.shot(f"projector-{stage}")
-    page.get_by_text(t(lang, "ui.workshop.projector"), exact=True).click()
-    settled(page)
+    if not page.get_by_role("button", name=t(lang, "ui.workshop.back")).is_disabled():
+        click_and_wait(page, restart, ".st-key-coopdec-slide-counter")
+    number = 1
+    while True:
+        camera.shot(f"projector-{number:02d}", full=False)
+        heights.append((camera.prefix, number, scroll_height(page)))
+        if not next_slide(page, lang):
+            break
+        number += 1
+    projector(page, lang, on=False)
 
     go_to(page, lang, "ui.page.screening", "ui.screening.title")
     camera.shot("screening-empty")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(table))
     settled(page)
     page.get_by_role("button", name=t(lang, "ui.screening.run")).click()
+    progress = page.locator(".st-key-coopdec-screening-progress")
+    progress.wait_for(timeout=CEILING_MS)
+    camera.shot("screening-running", full=False)
     page.get_by_role("heading", name=t(lang, "ui.screening.validation")).wait_for(
         timeout=CEILING_MS
     )
@@ -267,6 +331,8 @@ def main() -> None:
                     context.close()
                     print(f"{lang} {width}x{height}: done", flush=True)
             browser.close()
+    for prefix, number, height in heights:
+        print(f"{prefix} projector slide {number}: page height {height} px")
     print(f"screenshots in {args.out}")
 
 

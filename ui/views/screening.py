@@ -344,7 +344,8 @@ def _results_table(batch: Batch) -> list[RequestSummary]:
             tr("screening.col.next_step"): step_label(r.next_step),
         }
         for area, score in r.scores.items():
-            row[kb.areas[area].name.get(lang) if area in kb.areas else area] = score
+            name = kb.areas[area].name.get(lang) if area in kb.areas else area
+            row[name] = "—" if score is None else str(score)  # — : not assessed
         row[tr("screening.col.flags")] = " · ".join(flag_label(f) for f in r.flags)
         rows.append(row)
     st.caption(tn(lang, "ui.screening.shown", len(results), shown=len(shown)))
