@@ -176,7 +176,7 @@ def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(
     assert download(page, "coopdec.screening.download.results.xlsx")[:2] == b"PK"
     assert download(page, "coopdec.screening.download.summary.pdf")[:5] == b"%PDF-"
     errors_csv = download(page, "coopdec.screening.download.errors.csv").decode("utf-8-sig")
-    assert errors_csv.strip() == "row;column;value;problem;allowed"
+    assert errors_csv.strip() == "ligne;colonne;valeur;problème;valeurs permises"
     # the charts are drawn, the temporary folder is gone
     assert len(page.get("vega_lite_chart")) >= 4  # verdict, step, countries, flags
     assert tempfile.gettempdir() == str(temporary_folder)

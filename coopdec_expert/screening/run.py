@@ -33,13 +33,15 @@ from ..assessment import Assessment
 from ..knowledge.loader import KnowledgeBase
 from ..profile import Profile
 from .outputs import (
-    ERROR_COLUMNS,
     RequestSummary,
     SummaryCounts,
     TableWriter,
+    error_columns,
+    flags_as_labels,
     problem_values,
     result_columns,
     result_values,
+    result_widths,
     safe_name,
     write_summary,
 )
@@ -247,8 +249,16 @@ def screen_requests(
         out.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(out)
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
-        results_writer = TableWriter(staging / "results", result_columns(areas), options.lang)
-        errors_writer = TableWriter(staging / "errors", ERROR_COLUMNS, options.lang, xlsx=False)
+        results_writer = TableWriter(
+            staging / "results",
+            result_columns(areas),
+            options.lang,
+            xlsx_values=flags_as_labels(kb, options.lang, areas),
+            widths=result_widths(areas),
+        )
+        errors_writer = TableWriter(
+            staging / "errors", error_columns(options.lang), options.lang, xlsx=False
+        )
         if options.reports:
             reports_dir = staging / "reports"
             reports_dir.mkdir()
