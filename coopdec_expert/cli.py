@@ -427,7 +427,7 @@ def ui(
         except StoreError as error:
             fail(str(error))
         environment[STORE_ENV] = store
-    command = [sys.executable, "-m", "streamlit", "run", str(script), *ctx.args]
+    command = [sys.executable, "-m", "coopdec_expert.serve", "run", str(script), *ctx.args]
     if port is not None:
         command += ["--server.port", str(port)]
     if address is not None:

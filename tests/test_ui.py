@@ -5,7 +5,9 @@ expected values come from the same public functions."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -773,7 +775,7 @@ def test_coopdec_ui_starts_the_app_from_any_folder(tmp_path):
     import sys
     import urllib.request
 
-    from .support import free_port, start_server, stop, wait_until_healthy
+    from .support import SERVER_CEILING_S, free_port, start_server, stop, wait_until_healthy
 
     port = free_port()
     log = tmp_path / "ui.log"
@@ -783,5 +785,62 @@ def test_coopdec_ui_starts_the_app_from_any_folder(tmp_path):
         wait_until_healthy(process, port, log)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
             assert page.status == 200
+        # the engine and the pages' imports are warmed in the server, before anyone comes
+        deadline = time.monotonic() + SERVER_CEILING_S
+        while "coopdec-expert: app warmed in" not in log.read_text():
+            assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+            time.sleep(0.2)  # polling interval
     finally:
         assert stop(process) == 0, log.read_text()
+
+
+def _session_processes(session: int) -> list[int]:
+    """Processes still alive in a process session (zombies are gone for good)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["coopdec", "uv run coopdec"])
+def test_sigterm_to_coopdec_ui_stops_the_server_and_frees_the_port(tmp_path, launcher):
+    """`kill PID` of `coopdec ui` (the command itself, or `uv run` around it) stops the server:
+    no process of it is left and the port is free."""
+    import shutil
+    import signal
+    import socket
+    import sys
+
+    from .support import SERVER_CEILING_S, free_port, start_server, wait_until_healthy
+
+    if not Path("/proc").is_dir():
+        pytest.skip("reads the process table in /proc")
+    if launcher == "coopdec":
+        command = [str(Path(sys.executable).parent / "coopdec")]
+    else:
+        uv = shutil.which("uv")
+        if uv is None:
+            pytest.skip("uv is not on the PATH")
+        command = [uv, "run", "--frozen", "--project", str(ROOT), "coopdec"]
+    port = free_port()
+    log = tmp_path / "ui.log"
+    process = start_server(
+        [*command, "ui", "--port", str(port), "--address", "127.0.0.1"], tmp_path, log
+    )
+    wait_until_healthy(process, port, log)
+    os.kill(process.pid, signal.SIGTERM)  # the process we started, not its group
+    assert process.wait(timeout=SERVER_CEILING_S) is not None
+    deadline = time.monotonic() + SERVER_CEILING_S
+    while _session_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)  # polling interval while the server's last threads end
+    assert not _session_processes(process.pid), log.read_text()[-2000:]
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
