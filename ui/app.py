@@ -40,15 +40,17 @@ def main() -> None:
     st.set_page_config(page_title="coopdec-expert", page_icon=":handshake:", layout="wide")
     state.init()
     st.session_state["coopdec.lang_toggle"] = state.lang() == "en"
-    with st.sidebar:
-        st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
-        st.caption(state.tr("app.tagline"))
-    page_language(state.lang())
     pages = [
         st.Page(HERE / script, title=t(state.lang(), key), icon=icon, url_path=url)
         for script, key, icon, url in PAGES
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    with st.sidebar:  # the language first: a page may add its own lines below it
+        st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
+    page_language(state.lang())
+    page.run()
+    with st.sidebar:
+        st.caption(state.tr("app.tagline"))
 
 
 main()

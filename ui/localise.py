@@ -30,6 +30,8 @@ STREAMLIT_TEXTS = {
     r"No options to select": "ui.streamlit.no_options",
     r"Select all": "ui.streamlit.select_all",
     r"Running\.\.\.": "ui.streamlit.running",
+    r"(\d+)\.(\d+)\s?([KMG])B": "ui.streamlit.size_decimal",  # a file's size: 98.6KB
+    r"(\d+)\s?([KMG])B": "ui.streamlit.size",
 }
 # aria-label / title attributes (read aloud, shown on hover)
 STREAMLIT_LABELS = {

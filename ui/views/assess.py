@@ -132,7 +132,10 @@ def example_titles() -> dict[str, str]:
 
 
 def _loading_panel() -> None:
-    with st.expander(tr("load.title"), expanded=not state.answers(), key="coopdec.load_panel"):
+    generation = st.session_state[state.GENERATION]  # a new profile: the panel folds again
+    with st.expander(
+        tr("load.title"), expanded=not state.answers(), key=f"coopdec.load_panel.{generation}"
+    ):
         left, right = st.columns(2)
         with left:
             st.file_uploader(
@@ -279,15 +282,14 @@ def render() -> None:
     st.title(tr("assess.title"))
     st.caption(tr("assess.intro"))
     _notice()
-    _loading_panel()
-    _partnership_panel()
-
     answers = state.answers()
     assessment = state.assessment()
     plan = page_plan(assessment, answers)
     with st.sidebar:
         summary_card(assessment, len(answers), len(plan["missing"]))
-    _next_question_box(assessment, plan, answers)
+    _next_question_box(assessment, plan, answers)  # first: what to do now
+    _loading_panel()
+    _partnership_panel()
     left, right = st.columns([2, 3], vertical_alignment="center")
     with left:
         profile = state.profile()

@@ -103,9 +103,10 @@ def _why_not_panel() -> None:
             shared = set.intersection(*(set(n) for n in needs.values()))
             common = {k: r for k, r in needs[obstacle.rules[0].rule].items() if k in shared}
             if common:  # an answer every way needs: said once
-                lines.append(tr("why.in_every_case"))
+                lines += [tr("why.in_every_case"), ""]
                 lines += [f"- {requirement_line(r)}" for r in common.values()]
-            lines.append(t(lang, "explain.one_of_rules"))
+                lines.append("")  # the list ends here
+            lines += [t(lang, "explain.one_of_rules"), ""]
         for rule in obstacle.rules:
             rule_ids.append(rule.rule)
             if rule.rule in listed:
