@@ -693,6 +693,11 @@ def test_workshop_shows_a_case_one_slide_at_a_time(app):
     for part in ("verdict", "criteria", "change"):
         assert t("fr", f"ui.workshop.stage.{part}") in headers
     assert headers[-1] == t("fr", "ui.workshop.stage.change")
+    # no short path changes this verdict: the slide says what the next verdict would take
+    page = "\n".join(m.value for m in app.markdown)
+    ready = t("fr", "verdict.ready")
+    assert expected.readiness.verdict == "conditional"
+    assert f"**{t('fr', 'ui.workshop.for_verdict', verdict=ready)}**" in page
     assert answers(app) == {}  # the workshop never touches the interview's answers
 
 

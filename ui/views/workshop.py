@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from coopdec_expert.assessment import VERDICT_RANK
 from coopdec_expert.explain.path import paths_to_next_level
 from coopdec_expert.explain.why import explain_why
+from coopdec_expert.explain.whynot import TARGET_VERDICTS, why_not
 from coopdec_expert.i18n import t, tn
 from coopdec_expert.profile import Profile, ProfileError
 
@@ -199,6 +201,23 @@ def _change(profile: Profile, assessment) -> None:
     shown = path_list(report, limit=PATHS_SHOWN, verdict_only=True)
     if not shown:
         st.info(tn(lang, "ui.workshop.no_verdict_path", report.max_changes))
+        _what_stands_in_the_way(profile, assessment)
+
+
+def _what_stands_in_the_way(profile: Profile, assessment) -> None:
+    """When no short path changes the verdict: what the next verdict up needs, headline by
+    headline (the obstacles of `why_not`), so that the slide still says what would change it."""
+    lang = state.lang()
+    current = assessment.readiness.verdict
+    above = [v for v in TARGET_VERDICTS if VERDICT_RANK[v] > VERDICT_RANK[current]]
+    if not above:
+        return
+    report = why_not(state.assessor(), dict(profile.answers), above[0], lang)
+    headlines = list(dict.fromkeys(o.text for o in report.obstacles if o.code != "open_question"))
+    if headlines:
+        target = t(lang, f"verdict.{above[0]}")
+        st.markdown(f"**{tr('workshop.for_verdict', verdict=target)}**")
+        st.markdown("\n".join(f"- {text}" for text in headlines[:6]))
 
 
 def _controls(deck: list[Slide], index: int, projector: bool) -> None:
