@@ -743,6 +743,21 @@ def test_what_would_change_it_shows_the_blockers_and_only_paths_that_change_the_
         assert goal_kept not in page
 
 
+def test_the_page_says_its_language_and_puts_streamlits_own_words_in_it(app):
+    import json
+
+    def script() -> str:
+        bodies = [h.proto.body for h in app.get("html") if "__coopdecTexts" in h.proto.body]
+        assert len(bodies) == 1
+        return bodies[0]
+
+    assert '"lang": "fr"' in script()
+    for key in ("ui.streamlit.upload", "ui.streamlit.drag_drop", "ui.streamlit.help_for"):
+        assert json.dumps(t("fr", key)) in script()
+    english(app)
+    assert '"lang": "en"' in script() and json.dumps(t("en", "ui.streamlit.upload")) in script()
+
+
 # --- texts ------------------------------------------------------------------------------
 
 

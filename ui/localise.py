@@ -32,6 +32,22 @@ STREAMLIT_TEXTS = {
     r"Running\.\.\.": "ui.streamlit.running",
     r"(\d+)\.(\d+)\s?([KMG])B": "ui.streamlit.size_decimal",  # a file's size: 98.6KB
     r"(\d+)\s?([KMG])B": "ui.streamlit.size",
+    r"Rerun": "ui.streamlit.rerun",
+    r"Settings": "ui.streamlit.settings",
+    r"Print": "ui.streamlit.print",
+    r"About": "ui.streamlit.about",
+}
+# tooltips and labels of the tables' and charts' toolbars (read aloud, shown on hover)
+TOOLBARS = {
+    r"Download as CSV": "ui.streamlit.download_csv",
+    r"Download as PNG": "ui.streamlit.download_png",
+    r"Search": "ui.streamlit.search",
+    r"Fullscreen": "ui.streamlit.fullscreen",
+    r"Toggle fullscreen": "ui.streamlit.fullscreen",
+    r"Close fullscreen": "ui.streamlit.close_fullscreen",
+    r"Show data": "ui.streamlit.show_data",
+    r"Show chart": "ui.streamlit.show_chart",
+    r"Clear selection": "ui.streamlit.clear_selection",
 }
 # aria-label / title attributes (read aloud, shown on hover)
 STREAMLIT_LABELS = {
@@ -112,7 +128,11 @@ def page_language(lang: str) -> None:
     def pairs(table: dict[str, str]) -> list[tuple[str, str]]:
         return [(pattern, t(lang, key)) for pattern, key in table.items()]
 
-    setup = {"lang": lang, "texts": pairs(STREAMLIT_TEXTS), "labels": pairs(STREAMLIT_LABELS)}
+    setup = {
+        "lang": lang,
+        "texts": pairs({**STREAMLIT_TEXTS, **TOOLBARS}),
+        "labels": pairs({**STREAMLIT_LABELS, **TOOLBARS}),
+    }
     # JSON inside a script: `</` would end the script, so it is escaped.
     encoded = json.dumps(setup, ensure_ascii=True).replace("</", "<\\/")
     with st.sidebar:

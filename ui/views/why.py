@@ -173,6 +173,8 @@ def _what_if_panel() -> None:
         tr("why.whatif_questions"),
         list(kb.questions),
         format_func=lambda q: kb.questions[q].text.get(lang),
+        placeholder=tr("why.whatif_placeholder"),
+        select_all=False,
         key=chooser,
         on_change=_on_whatif_questions,
         args=(chooser,),
