@@ -10,17 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .knowledge.models import Approach, Severity, Step
-
-Verdict = Literal["ready", "conditional", "not_ready", "insufficient_information"]
-VERDICTS: tuple[str, ...] = ("ready", "conditional", "not_ready", "insufficient_information")
-# Order used to compare verdicts ("improving an answer never lowers the verdict"):
-# insufficient_information sits above not_ready because a known blocker is worse news than a gap.
-VERDICT_RANK: dict[str, int] = {
-    "not_ready": 0,
-    "insufficient_information": 1,
-    "conditional": 2,
-    "ready": 3,
-}
+from .vocabulary import VERDICT_RANK, VERDICTS, AreaStatus, Verdict  # noqa: F401 - re-exported
+from .vocabulary import StepState as StepStateName
 
 
 class Out(BaseModel):
@@ -41,9 +32,6 @@ class Reason(Out):
     items: list[str] = []
     text: str
     questions: list[str] = []
-
-
-StepStateName = Literal["done", "presumed", "contrary", "not_done"]
 
 
 class StepState(Out):
@@ -69,13 +57,12 @@ class Readiness(Out):
     reasons: list[Reason]
 
 
-AreaStatus = Literal["assessed", "partial", "not_assessed"]
-
-
 class AreaScore(Out):
     """One criterion: `score` (0-3) is the level the known answers reach, None when the
     criterion is not assessed (answers that could raise it from 0 are open: an unknown is never
-    a zero); `partial` when open answers could still move it (up to `upper`)."""
+    a zero) or not applicable yet (none of its questions applies, e.g. the partner's context
+    before there is a partner); `partial` when open answers could still move it (up to
+    `upper`)."""
 
     area: str
     name: str
@@ -86,7 +73,7 @@ class AreaScore(Out):
     evidence: list[str]
     capped_by: list[str]
     settle: list[str] = []  # open questions that could raise it
-    assessed: bool  # status != not_assessed (kept for earlier readers of the JSON)
+    assessed: bool  # a score was given: status is assessed or partial (kept for earlier readers)
     complete: bool  # status == assessed
 
 
@@ -97,6 +84,10 @@ class FlagOut(Out):
     text: str
     source: SourceRef
     raised_by: list[str]
+    # the judgement declared: what the flag rests on (the reference text itself, a reading of
+    # it, or a policy choice) and why it has this severity
+    source_kind: Literal["seed", "interpretation", "policy"] = "seed"
+    severity_rationale: str = ""
 
 
 class RecommendationOut(Out):
@@ -136,4 +127,8 @@ class Assessment(Out):
     fired: list[str]
     matched: dict[str, dict[str, str]]
     relevant_questions: list[str]
-    rules_version: str
+    # answers given to questions that do not apply (a relationship question before there is a
+    # partner…): kept in the profile, not read by the rules
+    set_aside: list[str] = []
+    rules_version: str  # content hash of rules/
+    rules_release: str = ""  # the knowledge base's release (semver, rules/catalogue.yaml)

@@ -130,12 +130,10 @@ def explain(
     rules: RulesOption = None,
 ) -> None:
     """Why this verdict (default), why not a target, what if answers changed, paths up."""
-    from .explain.path import paths_to_next_level
+    from .explain import PathReport, WhatIfReport, WhyNotReport
+    from .explain import explain as run_explain
     from .explain.whatif import parse_changes
-    from .explain.whatif import what_if as run_what_if
-    from .explain.why import explain_why
     from .explain.whynot import TARGET_VERDICTS
-    from .explain.whynot import why_not as run_why_not
     from .knowledge.models import STEPS
     from .profile import ProfileError
     from .report import render_explanation
@@ -146,16 +144,28 @@ def explain(
     kb = knowledge(rules)
     profile = _load(file, kb, lang.value)
     assessor = _assessor(kb, rules)
-    answers = dict(profile.answers)
     code = lang.value
-    if why_not is not None:
-        allowed = [*TARGET_VERDICTS, *STEPS]
-        if why_not not in allowed:
-            fail(f"--why-not: '{why_not}' is not a target; allowed: {', '.join(allowed)}")
-        report = run_why_not(assessor, answers, why_not, code)
-        target_label = (
-            kb.steps[why_not].name.get(code) if why_not in STEPS else t_label(code, why_not)
-        )
+    changes = None
+    if why_not is not None and why_not not in (*TARGET_VERDICTS, *STEPS):
+        allowed = ", ".join([*TARGET_VERDICTS, *STEPS])
+        fail(f"--why-not: '{why_not}' is not a target; allowed: {allowed}")
+    if what_if:
+        try:
+            changes = parse_changes(what_if, assessor)
+        except ProfileError as error:
+            fail(f"{error.source}: " + "; ".join(error.problems))
+    report = run_explain(
+        assessor,
+        profile,
+        code,
+        why_not=why_not,
+        what_if=changes,
+        path=path,
+        max_changes=max_changes,
+    )
+    if isinstance(report, WhyNotReport):
+        target = report.target
+        target_label = kb.steps[target].name.get(code) if target in STEPS else t_label(code, target)
         current_label = (
             kb.steps[report.current].name.get(code)
             if report.target_kind == "next_step"
@@ -164,19 +174,11 @@ def explain(
         text = render_explanation(
             report, kb, "whynot", fmt.value, target_label=target_label, current_label=current_label
         )
-    elif what_if:
-        try:
-            changes = parse_changes(what_if, assessor)
-        except ProfileError as error:
-            fail(f"{error.source}: " + "; ".join(error.problems))
-        text = render_explanation(
-            run_what_if(assessor, profile, changes, code), kb, "whatif", fmt.value
-        )
-    elif path:
-        report = paths_to_next_level(assessor, answers, code, max_changes=max_changes)
+    elif isinstance(report, WhatIfReport):
+        text = render_explanation(report, kb, "whatif", fmt.value)
+    elif isinstance(report, PathReport):
         text = render_explanation(report, kb, "path", fmt.value)
     else:
-        report = explain_why(assessor, answers, code)
         text = render_explanation(
             report, kb, "why", fmt.value, verdict_label=t_label(code, report.verdict)
         )
@@ -315,7 +317,7 @@ def lint(
 ) -> None:
     """Check the knowledge base: schema, references, reachability, coverage, quotes."""
     from .i18n import t
-    from .knowledge.lint import SourceError, locate_source
+    from .knowledge.lint import SourceError, locate_source, size_warnings
     from .knowledge.lint import lint as run_lint
 
     try:
@@ -325,7 +327,9 @@ def lint(
     if found is None:
         typer.echo(t(lang.value, "lint.source_missing"), err=True)
     kb, problems = run_lint(rules, found)
-    if problems:
+    for warning in size_warnings(rules):
+        typer.echo(t(lang.value, "lint.file_too_long", file=warning), err=True)
+    if problems or kb is None:
         for problem in problems:
             typer.echo(problem)
         raise typer.Exit(1)
@@ -342,6 +346,52 @@ def lint(
     )
     if found is not None:
         typer.echo(t(lang.value, "lint.source_checked", path=found))
+
+
+@app.command(name="test")
+def run_tests(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files or folders (default: tests/cases of this folder)."),
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Only the cases that fire this rule.")
+    ] = None,
+    rules: RulesOption = None,
+    lang: LangOption = Lang.fr,
+) -> None:
+    """Run the regression cases: one difference per failing case, the rules no case fires."""
+    from .i18n import t
+    from .knowledge.cases import CaseError, load_cases, run_cases
+
+    code = lang.value
+    kb = knowledge(rules)
+    if rule is not None and rule not in kb.rules:
+        fail(t(code, "test.unknown_rule", rule=rule))
+    if not paths:
+        default = Path("tests") / "cases"
+        if not default.is_dir():
+            fail(t(code, "test.no_cases", folder=default))
+        paths = [default]
+    try:
+        cases = load_cases(paths)
+    except CaseError as error:
+        fail("\n".join(error.problems))
+    if not cases:
+        fail(t(code, "test.no_cases", folder=", ".join(map(str, paths))))
+    report = run_cases(_assessor(kb, rules), cases, rule, code)
+    for result in report.failures:
+        typer.echo(t(code, "test.failed", path=result.case.path, name=result.case.case.name))
+        for difference in result.differences:
+            typer.echo(f"    {difference}")
+    if rule is not None and not report.results:
+        typer.echo(t(code, "test.rule_not_fired", rule=rule))
+    if rule is None and report.never_fired:
+        typer.echo(t(code, "test.never_fired", rules=", ".join(report.never_fired)))
+    passed = len(report.results) - len(report.failures)
+    typer.echo(t(code, "test.summary", total=len(report.results), passed=passed))
+    if report.failures or (rule is not None and not report.results):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -393,18 +443,28 @@ def ui(
         typer.Option("--port", min=1, max=65535, help="Port of the app (default 8501)."),
     ] = None,
     address: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--address",
-            help="Address to listen on (default: every interface; 127.0.0.1: this machine only).",
+            help="Address to listen on (default 127.0.0.1: this machine only). Another one, "
+            "e.g. 0.0.0.0 (every interface), serves the network: then staff sign in "
+            "(.streamlit/secrets.toml [auth] and [coopdec]).",
         ),
-    ] = None,
+    ] = "127.0.0.1",
     store: Annotated[
         str | None,
         typer.Option(
             "--store",
             help="Register of the screening page (SQLAlchemy URL or SQLite file); "
             "default $COOPDEC_STORE or ./coopdec.sqlite.",
+        ),
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            help="Workspace of the register for the app used on this machine (default "
+            "$COOPDEC_WORKSPACE or 'default'); served, it comes from each user's sign-in.",
         ),
     ] = None,
     lang: LangOption = Lang.fr,
@@ -427,11 +487,11 @@ def ui(
         except StoreError as error:
             fail(str(error))
         environment[STORE_ENV] = store
+    environment.update(_sign_in_checked(address, workspace, lang.value))
     command = [sys.executable, "-m", "coopdec_expert.serve", "run", str(script), *ctx.args]
     if port is not None:
         command += ["--server.port", str(port)]
-    if address is not None:
-        command += ["--server.address", address]
+    command += ["--server.address", address]
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":  # streamlit takes this process's place: signals reach it directly
@@ -444,6 +504,33 @@ def ui(
         except KeyboardInterrupt:  # Ctrl-C reaches streamlit too: let it stop
             code = process.wait()
     raise typer.Exit(code)
+
+
+def _sign_in_checked(address: str, workspace: str | None, lang: str) -> dict[str, str]:
+    """Before the server starts: served beyond this machine, the sign-in settings must be
+    complete (the app would stay closed otherwise); used here, --workspace is a valid name.
+    Returns the environment the app needs."""
+    from .i18n import t
+    from .screening.commands import checked_workspace
+    from .screening.store import WORKSPACE_ENV
+    from .serving import listens_beyond_this_machine, secrets_files, served_settings_problems
+
+    if not listens_beyond_this_machine(address):
+        return {WORKSPACE_ENV: checked_workspace(workspace, lang)} if workspace else {}
+    if workspace is not None:
+        fail(t(lang, "cli.ui.workspace_when_served"))
+    problems = served_settings_problems(secrets_files(Path.cwd()))
+    if problems:
+        fail(
+            t(
+                lang,
+                "cli.ui.served_without_sign_in",
+                address=address,
+                problems="; ".join(t(lang, f"cli.ui.problem.{k}", **v) for k, v in problems),
+                folder=Path.cwd(),
+            )
+        )
+    return {}
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+from .errors import CoopdecError
 from .profile import PROFILE_SUFFIXES
 from .resources import shipped
 
@@ -17,7 +18,7 @@ _ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<situation>[^|]+?) \|")
 _YAML = (".yaml", ".yml")
 
 
-class ExampleError(ValueError):
+class ExampleError(CoopdecError):
     """A bad example name or target; `key` and `values` give the catalogue message."""
 
     def __init__(self, key: str, **values: object):

@@ -14,6 +14,7 @@ from .engine.assess import Assessor
 from .i18n import t
 from .knowledge.models import UNKNOWN
 from .profile import LocalGovernment, Profile
+from .vocabulary import REQUESTER
 
 BACK = {"r", "b", "retour", "back"}
 QUIT = {"q", "quit", "quitter"}
@@ -54,15 +55,21 @@ class Interview:
             country = self.ask(t(self.lang, country_key)).strip() or "?"
             setattr(self.profile, side, LocalGovernment(name=name[:200], country=country[:100]))
 
+    def read(self) -> dict[str, str]:
+        """The answers as the rules read them (Assessor.answers_for): who requests, and no
+        answer to a question that does not apply."""
+        return self.assessor.answers_for(self.profile.model_copy(update={"answers": self.answers}))
+
     def next_question(self) -> tuple[str | None, int]:
-        """The most decisive open question not yet asked in this session (a question answered
-        "don't know" in an earlier session is asked again), and how many are left."""
+        """Who requests first, when nobody said; then the most decisive open question not yet
+        asked in this session (a question answered "don't know" in an earlier session is asked
+        again), and how many are left."""
         asked = set(self.history)
         pending = [
-            i.question
-            for i in self.assessor.next_questions(self.answers)
-            if i.question not in asked
+            i.question for i in self.assessor.next_questions(self.read()) if i.question not in asked
         ]
+        if REQUESTER not in self.answers:
+            pending.insert(0, REQUESTER)
         return (pending[0] if pending else None), len(pending)
 
     def run(self) -> Profile:
@@ -72,7 +79,7 @@ class Interview:
         while True:
             question_id, left = self.next_question()
             if question_id is None:
-                left_open = self.assessor.next_questions(self.answers)
+                left_open = self.assessor.next_questions(self.read())
                 self.say(t(self.lang, "interview.done_asked" if left_open else "interview.done"))
                 self._still_open()
                 return self.result()
@@ -114,10 +121,10 @@ class Interview:
 
     def _still_open(self) -> None:
         """When the verdict still lacks information, name the questions left "don't know"."""
-        outcome = self.assessor.outcome(self.answers)
+        outcome = self.assessor.outcome(self.read())
         if outcome.verdict != "insufficient_information":
             return
-        blocking = self.assessor.questions.blocking(self.answers, outcome)
+        blocking = self.assessor.questions.blocking(self.read(), outcome)
         self.say(t(self.lang, "interview.still_insufficient", n=len(blocking)))
         for question_id in blocking:
             self.say(f"  - {self.kb.questions[question_id].text.get(self.lang)}")

@@ -9,24 +9,75 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from .errors import CoopdecError
 from .i18n import catalogue, t
 from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
 from .knowledge.models import UNKNOWN
+from .vocabulary import REQUESTER
 
 MAX_PROFILE_BYTES = 1_000_000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Control characters (C0, DEL, C1) and lone surrogates have no place in an id or a name: a NUL
+# cannot be stored by PostgreSQL, the others hide what a text says or break its encoding. Free
+# texts keep tab and line breaks (a note written on several lines).
+CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-class ProfileError(ValueError):
+class ControlCharacter(ValueError):
+    """A field holds a control character: which one (U+XXXX) and where (from 1). Tables report
+    it in the row's language from these two values."""
+
+    def __init__(self, code: str, position: int):
+        self.code, self.position = code, position
+        super().__init__(
+            f"control character {code} at position {position}; ids and texts cannot contain "
+            "control characters (retype the value)"
+        )
+
+
+def refuse_control_characters(value: str | None, pattern: re.Pattern = CONTROL_IN_TEXT):
+    """The value, or ControlCharacter naming the first control character and where it is."""
+    found = pattern.search(value) if isinstance(value, str) else None
+    if found is None:
+        return value
+    raise ControlCharacter(f"U+{ord(found.group()):04X}", found.start() + 1)
+
+
+class RequesterDiffers(ValueError):
+    """`requester` and the answer to `partnership.requester` say different things."""
+
+    def __init__(self, requester: str, given: str):
+        self.requester, self.given = requester, given
+        super().__init__(
+            f"requester '{requester}' and answer {REQUESTER} '{shorten(given)}' differ: "
+            "give one of them, or the same in both"
+        )
+
+
+class ProfileError(CoopdecError):
     """A profile cannot be used; the message names the file, the field and what is allowed."""
 
     def __init__(self, problems: list[str], source: str = "profile"):
-        self.problems = problems
+        self.problems = list(problems)
         self.source = source
-        super().__init__(f"{source}: " + "; ".join(problems))
+        super().__init__(f"{source}: " + "; ".join(self.problems))
+
+    def __reduce__(self):
+        # Rebuilt from its own fields when it crosses a process boundary (a screening worker):
+        # the default would pass the joined message back as `problems`.
+        return (type(self), (self.problems, self.source))
 
 
 class LocalGovernment(BaseModel):
@@ -36,21 +87,39 @@ class LocalGovernment(BaseModel):
     country: str = Field(min_length=1, max_length=100)
     kind: str | None = Field(default=None, max_length=100)
 
+    @field_validator("name", "country", "kind")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value)
+
 
 class Profile(BaseModel):
-    """What an advisor records about a proposed partnership."""
+    """What an advisor records about a proposed partnership. `requester` is the local government
+    requesting the assessment, a shorthand for the answer to `partnership.requester` (moved into
+    `answers` on reading); a profile that says neither was written before that question existed
+    and is read as a Southern request."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=300)
-    requester: Literal["north", "south"] = "south"
+    requester: Literal["north", "south"] | None = None
     north: LocalGovernment | None = None
     south: LocalGovernment | None = None
     kind: str | None = Field(default=None, max_length=100)
     date: dt.date | None = None
     notes: str | None = Field(default=None, max_length=10_000)
     answers: dict[str, str] = {}
+
+    @field_validator("id")
+    @classmethod
+    def _id_without_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value, CONTROL_IN_ID)
+
+    @field_validator("title", "kind", "notes")
+    @classmethod
+    def _text_without_control_characters(cls, value: str | None) -> str | None:
+        return refuse_control_characters(value)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -63,8 +132,33 @@ class Profile(BaseModel):
             return value.strip()
         raise ValueError(f"{shown(value)} is not a date; expected YYYY-MM-DD, e.g. 2026-05-12")
 
+    _migrations: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_requester(self) -> Profile:
+        given = self.answers.get(REQUESTER)
+        if self.requester is not None and given is not None and given != self.requester:
+            raise RequesterDiffers(self.requester, given)
+        if self.requester is not None:
+            # One home for who requests: the answer the rules, the interview and the app read
+            # (and change); the top-level field is a shorthand for writing it.
+            self.answers = {**self.answers, REQUESTER: self.requester}
+            self.requester = None
+        return self
+
     def known_answers(self) -> dict[str, str]:
         return {q: o for q, o in self.answers.items() if o != UNKNOWN}
+
+    def engine_answers(self) -> dict[str, str]:
+        """The answers the rules read: the profile's, with who requests (the metadata field, or
+        the Southern local government for a profile that says nothing)."""
+        requester = self.answers.get(REQUESTER) or "south"
+        return {**self.answers, REQUESTER: requester}
+
+    @property
+    def migrations(self) -> list[str]:
+        """What reading this profile changed in its answers (rules/migrations.yaml)."""
+        return list(self._migrations)
 
 
 def check_answers(answers: dict[str, str], kb: KnowledgeBase, lang: str = "en") -> list[str]:
@@ -130,10 +224,38 @@ def validate_profile(
         raise ProfileError(problems + found, source) from None
     if problems:
         raise ProfileError(problems, source)
+    answers, notes = migrate_answers(profile.answers, kb, lang)
+    if notes:
+        profile = profile.model_copy(update={"answers": answers})
+        profile._migrations = notes
     problems = check_answers(profile.answers, kb, lang)
     if problems:
         raise ProfileError(problems, source)
     return profile
+
+
+def migrate_answers(
+    answers: dict[str, str], kb: KnowledgeBase, lang: str = "en"
+) -> tuple[dict[str, str], list[str]]:
+    """Answers of earlier releases of the rules replaced by what they became (rules/
+    migrations.yaml), and one note per change, so that an old file or a stored profile loses
+    nothing and the person is told."""
+    if not kb.migrations:
+        return answers, []
+    result = dict(answers)
+    notes: list[str] = []
+    for migration in kb.migrations.values():
+        given = answers.get(migration.question)
+        if given is None or migration.option not in (None, given):
+            continue
+        if migration.keep and all(q in answers for q in migration.becomes):
+            continue  # the answer it would add is given: a profile of this release
+        for question_id, option in migration.becomes.items():
+            result.setdefault(question_id, option)
+        if not migration.keep:
+            result.pop(migration.question, None)
+        notes.append(migration.note.get(lang))
+    return result, notes
 
 
 # pydantic's error types, as the catalogue names them (`field_error.<kind>`); any other type is
@@ -149,7 +271,7 @@ _FIELD_ERRORS = {
     "date_from_datetime_parsing": "date",
     "date_from_datetime_inexact": "date",
     "date_type": "date",
-    "value_error": "date",  # the one validator of Profile that raises: `date`
+    "value_error": "date",  # besides control characters and who requests (below): `date`
     "dict_type": "mapping",
     "model_type": "mapping",
     "model_attributes_type": "mapping",
@@ -177,6 +299,12 @@ def field_message(error: dict, lang: str) -> str:
     kind = _FIELD_ERRORS.get(error["type"], "other")
     context = error.get("ctx") or {}
     value = error.get("input")
+    cause = context.get("error")  # what a validator of Profile raised (value_error)
+    if isinstance(cause, ControlCharacter):
+        return t(lang, "field_error.control", code=cause.code, position=cause.position)
+    if isinstance(cause, RequesterDiffers):
+        given = shorten(cause.given)
+        return t(lang, "field_error.requester", requester=cause.requester, given=given)
     values = {
         "value": "" if isinstance(value, dict | list) else shown(value),
         "limit": context.get("max_length", context.get("min_length", "")),
@@ -192,6 +320,8 @@ def field_message(error: dict, lang: str) -> str:
 def field_problem(error: dict, lang: str = "en") -> str:
     """One pydantic error as "field 'x' (label): what is wrong (value: …)", value shortened."""
     location = error["loc"]
+    if not location and isinstance((error.get("ctx") or {}).get("error"), RequesterDiffers):
+        location = ("requester",)  # raised for the whole profile: it is about this field
     field, label = ".".join(shorten(p) for p in location), field_label(location, lang)
     key = "profile.problem.field" if label != field else "profile.problem.field_unlabelled"
     text = t(lang, key, field=field, label=label, message=field_message(error, lang))

@@ -80,8 +80,9 @@ def render(assessment: Assessment, profile: Profile, kb: KnowledgeBase, fmt: str
     template = _environment().get_template("report.md.j2" if fmt == "markdown" else "report.txt.j2")
     labels = catalogue(lang)
     answer_label = {}
+    answers = profile.engine_answers()
     for question in kb.questions.values():
-        given = profile.answers.get(question.id)
+        given = answers.get(question.id)
         if given is None:
             answer_label[question.id] = labels["status.unanswered"]
         elif given == UNKNOWN:

@@ -55,9 +55,12 @@ class IndependentEvaluator:
         raw = read_rules(rules_dir)
         self.questions: dict[str, dict] = {q["id"]: q for q in raw["questions"]}
         self.rules: list[dict] = raw["rules"]
-        self.flags: dict[str, dict] = {f["id"]: f for f in raw["flags"]}
+        self.flags: dict[str, dict] = {f["id"]: dict(f) for f in raw["flags"]}
         self.areas: list[dict] = raw["areas"]
         self.params: dict[str, object] = {p["id"]: p["value"] for p in raw["parameters"]}
+        for flag in self.flags.values():  # a severity a parameter sets (e.g. the context's weight)
+            if flag.get("severity_from"):
+                flag["severity"] = self.params[flag["severity_from"]]
 
     def options(self, question_id: str) -> list[str]:
         return [option["id"] for option in self.questions[question_id]["options"]]
@@ -190,7 +193,7 @@ class IndependentEvaluator:
 
     def evaluate(self, answers: dict[str, str]) -> Evaluation:
         fired, facts = self.fire(answers)
-        possible, _ = self.modal(answers)
+        possible, askable = self.modal(answers)
         by_id = {rule["id"]: rule for rule in self.rules}
         effects = [by_id[r]["then"] for r in fired]
         flags = {flag for then in effects for flag in then.get("flags") or []}
@@ -217,6 +220,18 @@ class IndependentEvaluator:
         }
         open_questions = {q for q in relevant if answers.get(q, UNKNOWN) == UNKNOWN}
         levels, upper, status = self._levels(effects, flags, [by_id[r]["then"] for r in possible])
+        for area, state in status.items():
+            # Not applicable yet: at 0, no flag in it, and none of the questions behind it
+            # answered or still askable (the partner's context before there is a partner).
+            behind = self._questions_behind(area)
+            if (
+                levels[area] == 0
+                and state == "assessed"
+                and not any(self.flags[f]["area"] == area for f in flags)
+                and not behind & askable
+                and all(answers.get(q, UNKNOWN) == UNKNOWN for q in behind)
+            ):
+                status[area] = "not_applicable"
         verdict, codes = self._verdict(answers, flags, levels, status, next_step, open_questions)
         return Evaluation(
             fired=frozenset(fired),
@@ -233,6 +248,35 @@ class IndependentEvaluator:
             verdict=verdict,
             reason_codes=frozenset(codes),
         )
+
+    def _questions_behind(self, area: str) -> set[str]:
+        """Questions read by the rules that score or flag an area, and by the rules concluding
+        the facts those read."""
+        found: set[str] = set()
+        todo = [
+            r
+            for r in self.rules
+            if any(s["area"] == area for s in r["then"].get("scores") or [])
+            or any(self.flags[f]["area"] == area for f in r["then"].get("flags") or [])
+        ]
+        seen: set[str] = set()
+        while todo:
+            rule = todo.pop()
+            if rule["id"] in seen:
+                continue
+            seen.add(rule["id"])
+            stack = [rule["when"]]
+            while stack:
+                node = stack.pop()
+                if "answer" in node:
+                    found.add(node["answer"])
+                elif "fact" in node:
+                    todo += [
+                        r for r in self.rules if node["fact"] in (r["then"].get("conclude") or [])
+                    ]
+                else:
+                    stack += node.get("all") or node.get("any") or [node.get("not")]
+        return found
 
     def _levels(self, effects: list[dict], flags: set[str], possible_effects: list[dict]):
         caps = self.params["severity_score_cap"]
@@ -278,10 +322,21 @@ class IndependentEvaluator:
         if "high" in severities:
             return "not_ready", {"high_flags"}
         floor = self.params["not_ready_below_score"]
-        if any(status[a] != "not_assessed" and levels[a] < floor for a in core):
+        if any(
+            status[a] not in ("not_assessed", "not_applicable") and levels[a] < floor for a in core
+        ):
             return "not_ready", {"core_area_zero"}
         codes = set()
-        open_keys = [q for q in open_questions if self.questions[q].get("key")]
+        requester = answers.get("partnership.requester", UNKNOWN)
+        open_keys = [
+            q
+            for q in open_questions
+            if self.questions[q].get("key")
+            and (
+                self.questions[q]["side"] not in ("north", "south")
+                or requester in (self.questions[q]["side"], UNKNOWN)
+            )
+        ]
         if len(open_keys) > self.params["max_unknown_key_questions"]:
             codes.add("unknown_key_questions")
         if any(status[a] == "not_assessed" for a in core):
@@ -290,7 +345,10 @@ class IndependentEvaluator:
             return "insufficient_information", codes
         if "medium" in severities:
             codes.add("medium_flags")
-        if any(levels[area] < self.params["ready_min_area_score"] for area in core):
+        if any(
+            status[area] != "not_applicable" and levels[area] < self.params["ready_min_area_score"]
+            for area in core
+        ):
             codes.add("core_area_below_ready")
         if STEPS.index(next_step) < STEPS.index(self.params["ready_from_step"]):
             codes.add("step_not_reached")
@@ -342,10 +400,13 @@ def profiles(
     evaluator: IndependentEvaluator,
     max_edits: int = 12,
     shapes: tuple[str, ...] = ("favourable", "sparse", "uniform"),
+    requester: bool = False,
 ):
     """Hypothesis strategy of answer dicts: each question absent, "unknown" (when accepted) or
     one of its options. Three shapes so that every verdict is reached often: the most
-    favourable profile with a few edits, a sparse profile, and a uniform draw per question."""
+    favourable profile with a few edits, a sparse profile, and a uniform draw per question.
+    With `requester`, who requests is always answered, as the rules read every profile
+    (Profile.engine_answers); without it, its absence tests the engines' agreement anyway."""
     from hypothesis import strategies as st
 
     choices: dict[str, list[str | None]] = {
@@ -374,4 +435,14 @@ def profiles(
         lambda drawn: {q: o for q, o in drawn.items() if o is not None}
     )
     shaped = {"favourable": favourable, "sparse": sparse, "uniform": uniform}
-    return st.one_of(*(shaped[shape] for shape in shapes))
+    drawn = st.one_of(*(shaped[shape] for shape in shapes))
+    if not requester:
+        return drawn
+    sides = st.sampled_from(evaluator.options("partnership.requester"))
+    return st.tuples(drawn, sides).map(
+        lambda pair: (
+            pair[0]
+            if pair[0].get("partnership.requester", UNKNOWN) != UNKNOWN
+            else {**pair[0], "partnership.requester": pair[1]}
+        )
+    )

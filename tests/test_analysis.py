@@ -5,15 +5,18 @@ one shared completion."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from coopdec_expert.engine.analysis import OpenQuestions
 
 from .independent_evaluator import IndependentEvaluator, profiles
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 EVALUATOR = IndependentEvaluator()
-SPARSE = profiles(EVALUATOR, shapes=("sparse", "uniform"))
-MIDDLING = profiles(EVALUATOR)
+SPARSE = profiles(EVALUATOR, shapes=("sparse", "uniform"), requester=True)
+MIDDLING = profiles(EVALUATOR, requester=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -32,6 +35,7 @@ def test_shared_completion_shortcut_changes_no_impact(assessor, answers):
         assert fast == slow, question_id
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=SPARSE)
 def test_missing_list_is_the_same_on_experta(assessor, answers):

@@ -1,95 +1,36 @@
-"""Regression cases (tests/cases/*.yaml, OpenFisca style): each `expect` lists what it is about."""
+"""Regression cases (tests/cases/*.yaml, OpenFisca style), run by the same functions as
+`coopdec test` (coopdec_expert/knowledge/cases.py): each `expect` lists what it is about."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
 
-from coopdec_expert.profile import validate_profile
+from coopdec_expert.assessment import VERDICTS
+from coopdec_expert.cli import app
+from coopdec_expert.knowledge.cases import CaseError, check_case, load_cases, run_cases
+from coopdec_expert.knowledge.models import APPROACHES, STEPS
 
-from .conftest import load_cases
+from .conftest import CASES_DIR
 
-CASES = load_cases()
-EXPECT_KEYS = {
-    "verdict",
-    "next_step",
-    "approach",
-    "steps_done",
-    "scores",
-    "flags",
-    "recommendations",
-    "missing",
-    "fired",
-    "first_recommendation",
-    "steps_presumed",
-    "area_status",
-}
+CASES = load_cases([CASES_DIR])
+runner = CliRunner()
 
 
-def _check_set(label: str, actual: list[str], wanted: dict) -> list[str]:
-    errors = []
-    for item in wanted.get("include", []):
-        if item not in actual:
-            errors.append(f"{label}: expected '{item}' in {actual}")
-    for item in wanted.get("exclude", []):
-        if item in actual:
-            errors.append(f"{label}: did not expect '{item}'")
-    if "exactly" in wanted and sorted(wanted["exactly"]) != sorted(actual):
-        errors.append(
-            f"{label}: expected exactly {sorted(wanted['exactly'])}, got {sorted(actual)}"
-        )
-    return errors
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case(case, assessor):
+    result = check_case(assessor, case)
+    assert result.passed, f"{case.id} ({case.case.name}):\n" + "\n".join(result.differences)
 
 
-@pytest.mark.parametrize("case_id,case", CASES, ids=[c[0] for c in CASES])
-def test_case(case_id, case, kb, assessor):
-    assert {"name", "description", "profile", "expect"} <= set(case), case_id
-    unknown = set(case["expect"]) - EXPECT_KEYS
-    assert not unknown, f"{case_id}: unknown expect keys {unknown}"
-    profile = validate_profile(case["profile"], kb, case_id)
-    result = assessor.assess(profile, "fr")
-    expect = case["expect"]
-    errors = []
-    if "verdict" in expect and result.readiness.verdict != expect["verdict"]:
-        reasons = [r.code + ":" + ",".join(r.items) for r in result.readiness.reasons]
-        errors.append(f"verdict {result.readiness.verdict} != {expect['verdict']} ({reasons})")
-    if "next_step" in expect and result.readiness.next_step != expect["next_step"]:
-        errors.append(f"next_step {result.readiness.next_step} != {expect['next_step']}")
-    if "approach" in expect and result.approach != expect["approach"]:
-        errors.append(f"approach {result.approach} != {expect['approach']}")
-    if "steps_done" in expect and result.readiness.steps_done != expect["steps_done"]:
-        errors.append(f"steps_done {result.readiness.steps_done} != {expect['steps_done']}")
-    if "steps_presumed" in expect and result.readiness.steps_presumed != expect["steps_presumed"]:
-        errors.append(
-            f"steps_presumed {result.readiness.steps_presumed} != {expect['steps_presumed']}"
-        )
-    status = {s.area: s.status for s in result.scores}
-    for area, wanted in expect.get("area_status", {}).items():
-        if status[area] != wanted:
-            errors.append(f"area {area} status {status[area]} != {wanted}")
-    scores = {s.area: s.score for s in result.scores}
-    for area, score in expect.get("scores", {}).items():
-        if scores[area] != score:
-            errors.append(f"score {area} {scores[area]} != {score}")
-    errors += _check_set("flags", [f.id for f in result.flags], expect.get("flags", {}))
-    errors += _check_set(
-        "recommendations", [r.id for r in result.recommendations], expect.get("recommendations", {})
-    )
-    errors += _check_set("missing", [m.question for m in result.missing], expect.get("missing", {}))
-    errors += _check_set("fired", result.fired, expect.get("fired", {}))
-    if "first_recommendation" in expect:
-        first = result.recommendations[0].id if result.recommendations else None
-        if first != expect["first_recommendation"]:
-            errors.append(f"first recommendation {first} != {expect['first_recommendation']}")
-    assert not errors, f"{case_id} ({case['name']}):\n" + "\n".join(errors)
+def test_cases_cover_every_verdict_step_and_approach(assessor):
+    seen: dict[str, set] = {"verdict": set(), "next_step": set(), "approach": set()}
+    for case in CASES:
+        from coopdec_expert.profile import validate_profile
 
-
-def test_cases_cover_every_verdict_step_and_approach(assessor, kb):
-    from coopdec_expert.assessment import VERDICTS
-    from coopdec_expert.knowledge.models import APPROACHES, STEPS
-
-    seen = {"verdict": set(), "next_step": set(), "approach": set()}
-    for case_id, case in CASES:
-        result = assessor.assess(validate_profile(case["profile"], kb, case_id))
+        result = assessor.assess(validate_profile(case.profile, assessor.kb), with_missing=False)
         seen["verdict"].add(result.readiness.verdict)
         seen["next_step"].add(result.readiness.next_step)
         seen["approach"].add(result.approach)
@@ -99,10 +40,91 @@ def test_cases_cover_every_verdict_step_and_approach(assessor, kb):
     assert len(CASES) >= 15
 
 
-def test_every_rule_fired_by_some_case(assessor, kb):
+def test_every_rule_fired_by_some_case(assessor):
     """Rule coverage: the list of rules no regression case fires must stay empty."""
-    fired = set()
-    for case_id, case in CASES:
-        fired |= set(assessor.assess(validate_profile(case["profile"], kb, case_id)).fired)
-    never = sorted(set(kb.rules) - fired)
-    assert never == [], f"rules no regression case fires: {never}"
+    assert run_cases(assessor, CASES).never_fired == []
+
+
+# --- `coopdec test` -----------------------------------------------------------------------
+
+FAILING = """
+name: "A case that expects the wrong verdict"
+description: "Léo is ready; this case claims otherwise, so coopdec test must say so."
+profile:
+  base: leo_interet_mutuel_en_action
+  answers: {governance.dependence_on_officials: shared}
+expect:
+  verdict: not_ready
+  flags: {include: [personal_capture]}
+"""
+
+PASSING = """
+name: "A single visit before signing"
+description: "A short case: a base profile and the answer it is about."
+profile:
+  base: leo_interet_mutuel_en_action
+  answers: {initiation.missions: one_way}
+expect:
+  next_step: initiation
+  flags: {include: [agreement_without_initiation]}
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text.lstrip(), encoding="utf-8")
+    return path
+
+
+def test_cli_test_passes_on_the_shipped_cases():
+    result = runner.invoke(app, ["test", str(CASES_DIR), "--lang", "en"])
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip().endswith(f"{len(CASES)}/{len(CASES)} cases passed.")
+
+
+def test_cli_test_prints_one_difference_per_failure_and_exits_1(tmp_path):
+    _write(tmp_path, "good.yaml", PASSING)
+    bad = _write(tmp_path, "bad.yaml", FAILING)
+    result = runner.invoke(app, ["test", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"FAILED {bad} — A case that expects the wrong verdict"
+    assert lines[1].startswith("    verdict: expected not_ready, got ready")
+    assert lines[2].startswith("    flags: expected personal_capture among")
+    assert "Rules no case fires:" in result.stdout  # two cases fire only some rules
+    assert result.stdout.strip().endswith("1/2 cases passed.")
+
+
+def test_cli_test_rule_filter(tmp_path):
+    _write(tmp_path, "good.yaml", PASSING)
+    only = runner.invoke(
+        app, ["test", str(tmp_path), "--rule", "method.agreement_without_initiation", "-l", "en"]
+    )
+    assert only.exit_code == 0 and "1/1 cases passed." in only.stdout
+    none = runner.invoke(app, ["test", str(tmp_path), "--rule", "method.personal_capture"])
+    assert none.exit_code == 1 and "méthode" not in none.stdout
+    assert "Aucun cas ne déclenche la règle method.personal_capture" in none.stdout
+    unknown = runner.invoke(app, ["test", str(tmp_path), "--rule", "no.such_rule"])
+    assert unknown.exit_code == 2 and "no.such_rule" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("name: x\ndescription: y\nprofile: {}\nexpect: {verdict: perfect}\n", "expect.verdict"),
+        ("name: x\ndescription: y\nprofile: {base: nowhere}\nexpect: {}\n", "'nowhere' not found"),
+        ("name: x\ndescription: y\nprofile: {}\nexpect: {colour: red}\n", "expect.colour"),
+        (
+            "name: x\ndescription: y\nprofile: {base: leo_interet_mutuel_en_action, "
+            "unset: [foo.bar]}\nexpect: {}\n",
+            "unset: 'foo.bar'",
+        ),
+    ],
+)
+def test_bad_case_files_are_named(tmp_path, text, fragment):
+    path = _write(tmp_path, "case.yaml", text)
+    with pytest.raises(CaseError) as error:
+        load_cases([path])
+    assert fragment in str(error.value) and str(path) in str(error.value)
+    result = runner.invoke(app, ["test", str(path)])
+    assert result.exit_code == 2 and fragment in result.stderr

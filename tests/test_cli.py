@@ -97,12 +97,14 @@ def test_markdown_escapes_user_text(tmp_path):
     assert r"Commune \| \*Koudougou\*" in result.stdout
 
 
-def test_text_strips_terminal_control_characters(tmp_path):
+def test_terminal_control_characters_are_refused_and_never_echoed(tmp_path):
+    """An escape sequence in a text is refused at validation (issue 14: control characters have
+    no place in a title), naming the field and the character; the message does not echo it."""
     profile = {**GOOD_PROFILE, "title": "Evil \x1b[2J\x1b[31mtitle"}
-    result = runner.invoke(app, ["assess", str(_write(tmp_path, profile))])
-    assert result.exit_code == 0, result.stderr
-    assert "\x1b" not in result.stdout
-    assert "Evil [2J[31mtitle" in result.stdout
+    result = runner.invoke(app, ["assess", str(_write(tmp_path, profile)), "--lang", "en"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "field 'title'" in result.stderr and "U+001B at position 6" in result.stderr
+    assert "\x1b" not in result.stderr
 
 
 def test_json_profile_is_accepted(tmp_path):

@@ -17,6 +17,8 @@ from coopdec_expert.engine.compiler import (
 
 from .independent_evaluator import IndependentEvaluator, profiles
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 EVALUATOR = IndependentEvaluator()
 
 

@@ -5,12 +5,15 @@ bench/bench_hostile_inputs.py runs the same checks on many more inputs for the R
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from coopdec_expert.screening.table import RequestTable
 
 from .fuzz_inputs import check_profile, check_table, profile_files, table_files, well_formed_table
+
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

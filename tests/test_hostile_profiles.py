@@ -113,3 +113,15 @@ def test_terminal_escape_sequences_in_a_file_name_are_not_printed(tmp_path):
     result = runner.invoke(app, ["assess", str(path)])
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "[31mprofil.yaml" in result.stderr
+
+
+def test_a_profile_error_keeps_its_problems_across_processes():
+    """A screening worker's ProfileError reaches the parent with its problems intact (the
+    default pickling passed the joined message back as the list of problems)."""
+    import pickle
+
+    from coopdec_expert.profile import ProfileError
+
+    error = pickle.loads(pickle.dumps(ProfileError(["unknown question 'x'", "bad date"], "f.csv")))
+    assert error.problems == ["unknown question 'x'", "bad date"] and error.source == "f.csv"
+    assert str(error) == "f.csv: unknown question 'x'; bad date"

@@ -17,6 +17,8 @@ from coopdec_expert.screening.readers import MAX_CELL_CHARS, MAX_COLUMNS
 from coopdec_expert.screening.run import ScreenOptions, screen_requests
 from coopdec_expert.screening.table import RequestTable, TableError
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 runner = CliRunner()
 HEADER = "id;south_name;south_country;relationship.purpose;context.political_stability\n"
 WHOLE_ROW = "(whole row)"
@@ -408,6 +410,7 @@ def test_a_huge_cell_leaves_complete_outputs_and_the_other_rows(tmp_path):
     assert len(errors) == 2 and errors[1].startswith("4,(whole row),")
 
 
+@pytest.mark.slow
 def test_reading_a_huge_xlsx_row_takes_no_memory_for_its_cells(kb):
     """A row of 300,000 cells and no <dimension>: openpyxl's read-only sheet would build the
     XML tree of every cell (once to find the size, once to read); read here, the row is cut at

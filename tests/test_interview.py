@@ -23,6 +23,7 @@ from coopdec_expert.i18n import t
 from coopdec_expert.interview import Interview, save_profile
 from coopdec_expert.knowledge.models import UNKNOWN
 from coopdec_expert.profile import LocalGovernment, Profile, load_profile
+from coopdec_expert.vocabulary import REQUESTER
 
 from .conftest import ROOT
 
@@ -195,13 +196,21 @@ def test_back_with_nothing_to_undo_keeps_going(assessor, kb):
 
 @pytest.mark.parametrize("reply", ["0", "?", "u"])
 def test_zero_records_unknown(assessor, kb, reply):
-    profile, interview, script, out = run(assessor, [*SKIP_NAMES, reply, "q"])
-    q1 = interview.asked[0]
-    assert kb.questions[q1].accepts_unknown
-    assert profile.answers == {q1: UNKNOWN}
-    assert len(interview.asked) == 2 and interview.asked[1] != q1, (
+    # The first question is who requests (always known); the second accepts `unknown`.
+    profile, interview, script, out = run(assessor, [*SKIP_NAMES, "1", reply, "q"])
+    first, q1 = interview.asked[:2]
+    assert first == REQUESTER and kb.questions[q1].accepts_unknown
+    assert profile.answers == {REQUESTER: "south", q1: UNKNOWN}
+    assert len(interview.asked) == 3 and interview.asked[2] != q1, (
         "a question answered `unknown` must not be asked again in the same session"
     )
+
+
+def test_who_requests_is_asked_first_and_refuses_unknown(assessor, kb):
+    profile, interview, script, out = run(assessor, [*SKIP_NAMES, "0", "2", "q"])
+    assert interview.asked[0] == REQUESTER and interview.asked[1] != REQUESTER
+    assert t("fr", "interview.invalid", value="0", n=2) in out
+    assert profile.answers == {REQUESTER: "north"}
 
 
 def test_invalid_reply_asks_again_without_recording(assessor, kb):
@@ -469,6 +478,7 @@ def _lines(replies: list[str]) -> str:
     return "".join(reply + "\n" for reply in replies)
 
 
+@pytest.mark.slow
 def test_cli_scripted_answers_with_back_then_quit(assessor, kb, tmp_path):
     replies = ["Kaya", "Burkina Faso", "Saint-Étienne", "France"]
     replies += [second_best, best, "r", second_best, best, "q"]
@@ -509,6 +519,7 @@ def test_cli_scripted_answers_with_back_then_quit(assessor, kb, tmp_path):
         pytest.param([], 0, id="before-anything"),
     ],
 )
+@pytest.mark.slow
 def test_cli_end_of_input_saves_and_exits_130(assessor, tmp_path, replies, count):
     expected, twin, script, _ = run(assessor, replies)
     assert len(expected.answers) == count and len(twin.asked) == count + (count > 0)
@@ -554,6 +565,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 def test_cli_ctrl_c_saves_the_answers_given_and_exits_130(assessor, tmp_path):
     replies = ["Kaya", "Burkina Faso", "Poitiers", "France", best, second_best, best]
     expected, twin, script, _ = run(assessor, replies)
@@ -607,6 +619,7 @@ def test_cli_ctrl_c_saves_the_answers_given_and_exits_130(assessor, tmp_path):
     _same_profile(saved, expected)
 
 
+@pytest.mark.slow
 def test_cli_from_continues_an_existing_profile(assessor, kb, tmp_path):
     first = first_pending(assessor, {})
     existing = {

@@ -234,6 +234,21 @@ LINT_BREAKS = [
         ),
         "'not' over an answer also matches unknown answers",
     ),
+    (
+        "severity_disagrees_with_its_reason",  # a medium reason ("sous conditions") made high
+        lambda d: d["flags"][0].update(severity="high", source_kind="seed"),
+        "flag funding_counter_view: severity high, but its severity_rationale (fr) does not say so",
+    ),
+    (
+        "high_flag_from_an_interpretation",
+        lambda d: d["flags"][0].update(severity="high", source_kind="interpretation"),
+        "a high flag makes a partnership not ready; it must be what the text states",
+    ),
+    (
+        "severity_parameter_not_named",
+        lambda d: d["flags"][0].update(severity_from="context_severity"),
+        "its severity is the parameter context_severity; the severity_rationale (fr) must name it",
+    ),
 ]
 
 
@@ -318,3 +333,22 @@ def test_a_reference_text_named_but_absent_is_an_error(no_reference_text, monkey
     with pytest.raises(SourceError) as raised:
         locate_source()
     assert raised.value.origin == "$COOPDEC_SOURCE"
+
+
+def test_lint_warns_about_long_rule_files_without_failing(tmp_path):
+    from typer.testing import CliRunner
+
+    from coopdec_expert.cli import app
+    from coopdec_expert.knowledge.lint import MAX_FILE_LINES, size_warnings
+
+    assert size_warnings() == []  # the shipped base: one idea per file
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    long_file = copy / "4_method" / "5_agreement.yaml"
+    padding = "".join(f"# note {n}\n" for n in range(MAX_FILE_LINES))
+    long_file.write_text(long_file.read_text(encoding="utf-8") + padding, encoding="utf-8")
+    lines = len(long_file.read_text(encoding="utf-8").splitlines())
+    assert size_warnings(copy) == [f"rules/4_method/5_agreement.yaml: {lines}"]
+    result = CliRunner().invoke(app, ["lint", "--rules", str(copy), "--lang", "en"])
+    assert result.exit_code == 0, result.stdout
+    assert f"warning: long file (lines) rules/4_method/5_agreement.yaml: {lines}" in result.stderr

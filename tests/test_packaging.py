@@ -162,6 +162,22 @@ def test_the_installed_tool_copies_an_example_and_assesses_it(installed, kb, ass
 
 
 @pytest.mark.slow
+def test_the_installed_tool_keeps_a_register(installed):
+    """The register from the wheel: its migrations create it, its packing dictionary packs the
+    records, a workspace reads them back."""
+    import yaml
+
+    coopdec, env, folder = installed["coopdec"], installed["env"], installed["folder"]
+    profile = yaml.safe_load((EXAMPLES_DIR / f"{EXAMPLE}.yaml").read_text(encoding="utf-8"))
+    (folder / "lot.json").write_text(json.dumps([profile], default=str), encoding="utf-8")
+    store = ["--store", "sqlite:///register-of-the-tool.sqlite", "--workspace", "dgcl"]
+    _run([coopdec, "screen", "lot.json", *store, "--no-reports", "--workers", "1"], folder, env)
+    done = _run([coopdec, "history", profile["id"], *store, "--format", "json"], folder, env)
+    [entry] = json.loads(done.stdout)
+    assert entry["source_file"] == "lot.json" and entry["user_id"].startswith("cli")
+
+
+@pytest.mark.slow
 def test_the_installed_tool_lints_and_says_when_quotes_are_not_checked(installed):
     from coopdec_expert.i18n import t
 
@@ -187,9 +203,11 @@ def test_the_installed_tool_serves_the_app(installed, tmp_path):
         wait_until_healthy(process, port, log)
     finally:
         assert stop(process) == 0, log.read_text()
-    # the app's pages run from the installed copy (its `ui` package, its rules)
+    # the app's pages run from the installed copy (its `ui` package, its rules), as served on
+    # 127.0.0.1 (AppTest reads no config file; no address would mean every interface)
     script = (
         "from streamlit.testing.v1 import AppTest; from coopdec_expert.resources import shipped; "
+        "from streamlit import config; config.set_option('server.address', '127.0.0.1'); "
         "at = AppTest.from_file(str(shipped('ui') / 'app.py'), default_timeout=300).run(); "
         "print(repr([e.value for e in at.exception])); print(at.title[0].value)"
     )

@@ -13,7 +13,7 @@ from coopdec_expert.report import render
 
 from .conftest import EXAMPLES_DIR
 
-EXAMPLE = "bousse_cooperation_container.yaml"  # flags, capped scores, recommendations
+EXAMPLE = "kongoussi_guichet_de_financement.yaml"  # flags, a capped score, answers set aside
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from coopdec_expert.screening.table import META_COLUMNS
 
 from .test_screening import HEADER, write_csv
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 runner = CliRunner()
 
 

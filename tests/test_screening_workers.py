@@ -17,10 +17,13 @@ from typer.testing import CliRunner
 from coopdec_expert.cli import app
 
 from .conftest import ROOT
-from .test_screening_store import _count
+from .registers import record_count
 
 PROC = Path("/proc")
-pytestmark = pytest.mark.skipif(not PROC.is_dir(), reason="reads the process table in /proc")
+pytestmark = [
+    pytest.mark.skipif(not PROC.is_dir(), reason="reads the process table in /proc"),
+    pytest.mark.slow,
+]
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -61,7 +64,7 @@ def test_workers_and_resource_tracker_end_when_the_batch_is_killed(tmp_path):
     rows += [f"r{i};Commune {i};Mali;projects" for i in range(400)]  # sparse: slow rows
     source = tmp_path / "d.csv"
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    store, out = tmp_path / "r.sqlite", tmp_path / "out"
+    store, out = f"sqlite:///{tmp_path / 'r.sqlite'}", tmp_path / "out"
     command = [sys.executable, "-m", "coopdec_expert.cli", "screen", str(source)]
     command += ["--out", str(out), "--store", str(store), "--workers", "2", "--chunk-size", "5"]
     batch = subprocess.Popen(
@@ -74,7 +77,7 @@ def test_workers_and_resource_tracker_end_when_the_batch_is_killed(tmp_path):
     spawned: list[int] = []
     try:
         # mid-batch: two workers and the resource tracker started, records being stored
-        assert wait_until(lambda: len(children(batch.pid)) >= 3 and _count(store) >= 5, 300)
+        assert wait_until(lambda: len(children(batch.pid)) >= 3 and record_count(store) >= 5, 300)
         spawned = children(batch.pid)
         assert batch.poll() is None, "the batch must be killed mid-run"
         os.kill(batch.pid, signal.SIGKILL)  # the batch's process only, not its group
@@ -86,7 +89,7 @@ def test_workers_and_resource_tracker_end_when_the_batch_is_killed(tmp_path):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         batch.wait()
-    assert 5 <= _count(store) < 400
+    assert 5 <= record_count(store) < 400
     left = [p.name for p in out.iterdir()]
     assert len(left) == 1 and left[0].startswith(".coopdec-partial-")  # outputs not published
 

@@ -37,6 +37,8 @@ from .support import (
     wait_until_healthy,
 )
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))

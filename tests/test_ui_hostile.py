@@ -18,6 +18,8 @@ from ui.widgets import user_text
 from .test_ui import EXAMPLES, ROOT, go, start_app
 from .test_ui_screening import wait_for_batch
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 HOSTILE = (
     "[click me](https://evil.example/phish) ![pixel](https://evil.example/track.png) "
     "<img src=https://evil.example/x.png> <https://evil.example> **bold** `code` "

@@ -36,6 +36,8 @@ from ui.widgets import VERDICT_COLOURS, user_text
 from .support import SERVER_CEILING_S
 from .test_ui import APP, EXAMPLES, ROOT, download, start_app
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
+
 # Examples answered (nearly) in full: sparse rows are screened ~100 times slower.
 EXAMPLE_FILES = [
     "koudougou_pret_a_conventionner.yaml",

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 import streamlit as st  # noqa: E402
 
 from coopdec_expert.i18n import t  # noqa: E402
-from ui import state  # noqa: E402
+from ui import auth, state  # noqa: E402
 from ui.localise import page_language  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +48,9 @@ def main() -> None:
     with st.sidebar:  # the language first: a page may add its own lines below it
         st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
     page_language(state.lang())
+    # sign-in when served beyond this machine: no page runs before it (the language toggle
+    # above lets the sign-in page be read in English too)
+    auth.gate()
     page.run()
     with st.sidebar:
         st.caption(state.tr("app.tagline"))

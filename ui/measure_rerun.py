@@ -24,12 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from coopdec_expert.knowledge.models import UNKNOWN  # noqa: E402
 from ui.state import assessor  # noqa: E402
 
 APP = str(ROOT / "ui" / "app.py")
+# AppTest reads no config file: the app measured is the one served on this machine (no sign-in).
+config.set_option("server.address", "127.0.0.1")
 
 
 def question_radios(at: AppTest) -> list:

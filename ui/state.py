@@ -69,6 +69,12 @@ def profile() -> Profile:
     return st.session_state[META].model_copy(update={"answers": answers()})
 
 
+def engine_answers() -> dict[str, str]:
+    """The answers the rules read: the profile's, with who requests, without the answers to
+    questions that do not apply (Assessor.answers_for)."""
+    return assessor().answers_for(profile())
+
+
 def replace_profile(new: Profile) -> None:
     """Load a whole profile (file, example, reset): the answer widgets start afresh."""
     st.session_state[META] = new.model_copy(update={"answers": {}})

@@ -188,7 +188,7 @@ def scores_chart(assessment: Assessment, large: bool = False) -> None:
     )
     chart = (bars + labels).properties(height=alt.Step(44 if large else 34))
     st.altair_chart(chart, width="stretch")
-    not_assessed = [s.name for s in assessment.scores if not s.assessed]
+    not_assessed = [s.name for s in assessment.scores if s.status == "not_assessed"]
     if not_assessed:
         st.caption(tr("result.not_assessed", areas=", ".join(not_assessed)))
 

@@ -22,6 +22,7 @@ from ..knowledge.conditions import facts_read, iter_conditions, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS, UNKNOWN, AnswerCondition, AnyCondition
 from .evaluator import Modal
+from .grounds import Grounds
 from .policy import Outcome, Policy
 
 
@@ -60,13 +61,18 @@ class OpenQuestions:
         modal_of: Callable[[dict[str, str]], Modal],
         nearby_of: Callable[[dict[str, str], Outcome, Modal, frozenset[str]], tuple[str, str]]
         | None = None,
+        relevant_of: Callable[[dict[str, str]], frozenset[str]] | None = None,
     ):
         self.kb = kb
         self.policy = policy
+        self.grounds = Grounds(policy)
         self.outcome_of = outcome_of
         # the outcome of answers that differ from an evaluated set only in a few questions
         self.nearby_of = nearby_of
         self.modal_of = modal_of
+        # the questions that can be asked for a set of answers (one pass of the rules, without
+        # the verdict): what a completion needs
+        self.relevant_of = relevant_of or (lambda answers: outcome_of(answers).relevant)
         self.influential = influential_questions(kb)
         self.gating = gating_questions(kb)
         self.any_siblings = any_siblings(kb)
@@ -80,7 +86,11 @@ class OpenQuestions:
         no open question is left)."""
         completed = dict(answers)
         while True:
-            todo = [q for q in self.outcome_of(completed).open_questions if q != keep]
+            todo = [
+                q
+                for q in self.relevant_of(completed)
+                if q != keep and completed.get(q, UNKNOWN) == UNKNOWN
+            ]
             if not todo:
                 return completed
             for q in todo:
@@ -163,7 +173,8 @@ class OpenQuestions:
         if near is None or self.nearby_of is None:
             result = self.outcome_of(answers)
             return result.verdict, result.next_step
-        return self.nearby_of(answers, *near, changed)
+        base, base_modal = near
+        return self.nearby_of(answers, base, base_modal, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:
         """The open questions an insufficient_information verdict names: unknown key questions,
@@ -173,7 +184,7 @@ class OpenQuestions:
         if unassessed:
             modal = self.modal_of(answers)
             for area in unassessed:
-                found += self.policy.settling_questions(answers, base, modal, area)
+                found += self.grounds.settling_questions(answers, base, modal, area)
         return tuple(dict.fromkeys(found))
 
     def next_questions(self, answers: dict[str, str]) -> list[Impact]:

@@ -18,10 +18,12 @@ from functools import cache
 from ..assessment import Assessment, RecommendationOut
 from ..knowledge.lint import load_checked
 from ..knowledge.loader import KnowledgeBase
+from ..knowledge.models import UNKNOWN
 from ..profile import Profile, ProfileError, check_answers
 from .analysis import Impact, OpenQuestions
 from .compiler import Trace, build_engine_class
 from .evaluator import CompiledRules, Conclusions, Modal
+from .grounds import Grounds
 from .policy import Outcome, Policy
 from .render import Renderer
 
@@ -60,13 +62,15 @@ class Assessor:
         self.engine = build_engine_class(kb)()
         self.rules = CompiledRules(kb)
         self.policy = Policy(kb)
-        self.renderer = Renderer(kb, self.policy)
+        self.grounds = Grounds(self.policy)
+        self.renderer = Renderer(kb, self.policy, self.grounds)
         self.questions = OpenQuestions(
             kb,
             self.policy,
             self.quick,
             self.modal,
             self.nearby,
+            lambda answers: self.rules.conclude(answers).relevant,
         )
         self._outcomes = _Cache(self.CACHE_SIZE)
         self._quick = _Cache(self.CACHE_SIZE)
@@ -82,6 +86,30 @@ class Assessor:
                 cache.size = size
                 while len(cache.items) > size:
                     cache.items.popitem(last=False)
+
+    # --- answers ------------------------------------------------------------------------
+
+    def applicable(self, answers: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+        """The answers the rules may read, and the questions set aside: an answer to a question
+        that does not apply (its `ask_if` does not hold — a relationship question before there
+        is a partner, the partner's context for a Northern request without one) is kept in the
+        profile, reported, and not read. Found by the compiled evaluator, to a fixed point
+        (setting one answer aside can close another question)."""
+        kept = dict(answers)
+        aside: list[str] = []
+        while True:
+            relevant = self.rules.conclude(kept).relevant
+            drop = [q for q, o in kept.items() if o != UNKNOWN and q not in relevant]
+            if not drop:
+                return kept, tuple(sorted(aside, key=list(self.kb.questions).index))
+            for question_id in drop:
+                del kept[question_id]
+            aside += drop
+
+    def answers_for(self, profile: Profile) -> dict[str, str]:
+        """The answers the rules read for a profile: who requests (Profile.engine_answers),
+        without the answers to questions that do not apply."""
+        return self.applicable(profile.engine_answers())[0]
 
     # --- outcomes -----------------------------------------------------------------------
 
@@ -170,10 +198,12 @@ class Assessor:
         problems = check_answers(profile.answers, self.kb)
         if problems:
             raise ProfileError(problems)
-        answers = dict(profile.answers)
+        answers, aside = self.applicable(profile.engine_answers())
         base = self.outcome(answers)
         missing = [i.question for i in self.next_questions(answers)] if with_missing else []
-        return self.renderer.assessment(profile, answers, base, self.modal(answers), missing, lang)
+        return self.renderer.assessment(
+            profile, answers, base, self.modal(answers), missing, lang, aside
+        )
 
     def recommendations(self, answers: dict[str, str], lang: str = "fr") -> list[RecommendationOut]:
         """The ordered recommendations alone (without the cost of the `missing` analysis)."""

@@ -19,12 +19,9 @@ from ..knowledge.models import (
     NotCondition,
 )
 
-experta = import_experta()
-Fact = experta.Fact
-KnowledgeEngine = experta.KnowledgeEngine
-Rule = experta.Rule
-ReteMatcher = experta.matchers.ReteMatcher
-P, AND, OR, NOT, AS = experta.P, experta.AND, experta.OR, experta.NOT, experta.AS
+import_experta()  # a broken frozendict gives its fix, not an ImportError deep inside experta
+from experta import AND, AS, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.matchers import ReteMatcher  # noqa: E402
 
 
 class Profile(Fact):
@@ -162,10 +159,27 @@ class TrackingReteMatcher(ReteMatcher):
         return added, removed
 
     def reset(self):
-        super().reset()
+        # experta resets recursively, once per path to a node (~450 calls here, each logged at
+        # debug level); wiping each node's own memory once is the same reset.
+        for node in self._all_nodes():
+            node._reset()
         for node in self._get_conflict_set_nodes():
             node.added, node.removed = set(), set()
         self._touched.clear()
+
+    def _all_nodes(self) -> list:
+        nodes = getattr(self, "_nodes", None)
+        if nodes is None:
+            nodes, seen, todo = [], set(), [self.root_node]
+            while todo:
+                node = todo.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                nodes.append(node)
+                todo.extend(child.node for child in node.children)
+            self._nodes = nodes
+        return nodes
 
 
 class CoopdecEngineBase(KnowledgeEngine):

@@ -21,16 +21,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..knowledge.conditions import allowed_options, answer_leaves, facts_read, questions_read
+from ..knowledge.conditions import facts_read, questions_read
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import APPROACHES, STEPS, UNKNOWN
+from ..vocabulary import REQUESTER, AreaStatus, StepState
 from .evaluator import Conclusions, Modal
 
 if TYPE_CHECKING:
     from .compiler import Trace
 
-ASSESSED, PARTIAL, NOT_ASSESSED = "assessed", "partial", "not_assessed"
-DONE, PRESUMED, CONTRARY, NOT_DONE = "done", "presumed", "contrary", "not_done"
+ASSESSED, PARTIAL, NOT_ASSESSED = AreaStatus.assessed, AreaStatus.partial, AreaStatus.not_assessed
+NOT_APPLICABLE = AreaStatus.not_applicable
+UNRATED = (NOT_ASSESSED, NOT_APPLICABLE)  # no score: nothing known, or nothing to know yet
+DONE, PRESUMED, CONTRARY, NOT_DONE = (
+    StepState.done,
+    StepState.presumed,
+    StepState.contrary,
+    StepState.not_done,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,14 @@ class Outcome:
     def steps_presumed(self) -> tuple[str, ...]:
         return tuple(s for s in STEPS if self.steps[s] == PRESUMED)
 
+    @property
+    def record(self) -> Trace:
+        """The trace of the experta engine of record (an outcome of the compiled evaluator,
+        used by searches, has none: explanations always read the engine of record's)."""
+        if self.trace is None:
+            raise ValueError("an outcome of the compiled evaluator has no trace")
+        return self.trace
+
     def reason_items(self, code: str) -> tuple[str, ...]:
         return next((items for c, items in self.reasons if c == code), ())
 
@@ -78,6 +94,10 @@ class Policy:
         self.flag_order = {f: i for i, f in enumerate(kb.flags)}
         self.question_order = {q: i for i, q in enumerate(kb.questions)}
         self.keys = frozenset(q.id for q in kb.questions.values() if q.key)
+        # a key question about one side (north, south) blocks only that side's own request
+        self.key_side = {
+            q.id: q.side for q in kb.questions.values() if q.key and q.side in ("north", "south")
+        }
         # rule -> effects used by the policy, as tuples for speed
         self.rule_flags = {r.id: tuple(r.then.flags) for r in kb.rules.values()}
         self.rule_scores = {
@@ -97,15 +117,32 @@ class Policy:
         self._full = dict.fromkeys(kb.areas, 3)
         self._nothing = dict.fromkeys(kb.areas, 0)
         self._step_index = {s: i for i, s in enumerate(STEPS)}
-        self.feeds = _area_questions(kb)
-        self._rule_positions = {r: i for i, r in enumerate(kb.rules)}
-        self.rule_leaves = {
-            r.id: tuple(
-                (leaf.answer, frozenset(allowed_options(leaf, kb)))
-                for leaf in answer_leaves(r.when)
-            )
-            for r in kb.rules.values()
-        }
+        self.area_questions = self._area_questions(kb)
+
+    def _area_questions(self, kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+        """Per area, the questions its score and flag rules read, directly or through the
+        facts they read."""
+        concluders: dict[str, list] = {}
+        for rule in kb.rules.values():
+            for fact in rule.then.conclude:
+                concluders.setdefault(fact, []).append(rule)
+
+        def read(rule, seen: set[str]) -> set[str]:
+            found = set(questions_read(rule.when))
+            for fact in facts_read(rule.when) - seen:
+                seen.add(fact)
+                for other in concluders.get(fact, []):
+                    found |= read(other, seen)
+            return found
+
+        found: dict[str, set[str]] = {area: set() for area in kb.areas}
+        for rule in kb.rules.values():
+            areas = {s.area for s in rule.then.scores} | {kb.flags[f].area for f in rule.then.flags}
+            if areas:
+                questions = read(rule, set())
+                for area in areas:
+                    found[area] |= questions
+        return {area: frozenset(q) for area, q in found.items()}
 
     # --- classification ---------------------------------------------------------------
 
@@ -125,7 +162,7 @@ class Policy:
                 key=self.flag_order.__getitem__,
             )
         )
-        levels, upper, status = self._levels(fired, flags, modal)
+        levels, upper, status = self._levels(answers, fired, flags, modal)
         steps, next_step = self._steps(fired, modal)
         approaches = {self.rule_approach[r] for r in fired & self.approach_rules}
         approach = max(approaches, key=APPROACHES.index) if approaches else None
@@ -166,7 +203,7 @@ class Policy:
         without the rest of the outcome (scores of non-core criteria, reasons, ordering)."""
         fired = conclusions.fired
         flags = tuple({f for r in fired & self.flag_rules for f in self.rule_flags[r]})
-        levels, _, status = self._levels(fired, flags, modal, self.core)
+        levels, _, status = self._levels(answers, fired, flags, modal, self.core)
         _, next_step = self._steps(fired, modal)
         open_questions = tuple(
             q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN
@@ -176,9 +213,11 @@ class Policy:
         )
         return verdict, next_step
 
-    def _levels(self, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
+    def _levels(self, answers, fired, flags, modal: Modal, areas: tuple[str, ...] | None = None):
         """Per area (all, or those given): the level the known answers reach (capped by the
-        flags raised), the highest level open answers could still give, and its state."""
+        flags raised), the highest level open answers could still give, and its state. An area
+        at 0 none of whose questions is answered or can be asked is not applicable yet (the
+        partner's context before there is a partner), not a zero."""
         areas = areas or self._areas
         flag_area, flag_cap, rule_scores = self.flag_area, self.flag_cap, self.rule_scores
         cap = dict(self._full)
@@ -208,11 +247,25 @@ class Policy:
             levels[area], upper[area] = level, high
             if level == 0 and high > 0:
                 status[area] = NOT_ASSESSED
+            elif (
+                level == 0
+                and cap[area] == self._full[area]
+                and not (self.area_questions[area] & modal.askable)
+                and all(answers.get(q, UNKNOWN) == UNKNOWN for q in self.area_questions[area])
+            ):
+                status[area] = NOT_APPLICABLE
             elif high > level or possible_cap[area] < level:
                 status[area] = PARTIAL
             else:
                 status[area] = ASSESSED
         return levels, upper, status
+
+    def blocks_verdict(self, question_id: str, requester: str) -> bool:
+        """A key question about one side blocks the verdict of that side's own request (the
+        partner's answers are asked, not required); about the relationship or the context, it
+        blocks any request."""
+        side = self.key_side.get(question_id)
+        return side is None or requester in (side, UNKNOWN)
 
     def _steps(self, fired, modal: Modal):
         rule_step = self.rule_step
@@ -236,10 +289,13 @@ class Policy:
         high = tuple(f for f in flags if self.flag_severity[f] == "high")
         if high:
             return "not_ready", (("high_flags", high),)
-        zero = tuple(a for a in self.core if status[a] != NOT_ASSESSED and levels[a] < self.floor)
+        zero = tuple(a for a in self.core if status[a] not in UNRATED and levels[a] < self.floor)
         if zero:
             return "not_ready", (("core_area_zero", zero),)
-        unknown_keys = tuple(q for q in open_questions if q in self.keys)
+        requester = answers.get(REQUESTER, UNKNOWN)
+        unknown_keys = tuple(
+            q for q in open_questions if q in self.keys and self.blocks_verdict(q, requester)
+        )
         unassessed = tuple(a for a in self.core if status[a] == NOT_ASSESSED)
         if len(unknown_keys) > self.max_unknown_keys or unassessed:
             reasons = []
@@ -252,7 +308,9 @@ class Policy:
         medium = tuple(f for f in flags if self.flag_severity[f] == "medium")
         if medium:
             reasons.append(("medium_flags", medium))
-        below = tuple(a for a in self.core if levels[a] < self.ready_level)
+        below = tuple(
+            a for a in self.core if status[a] != NOT_APPLICABLE and levels[a] < self.ready_level
+        )
         if below:
             reasons.append(("core_area_below_ready", below))
         if STEPS.index(next_step) < self.ready_step:
@@ -266,187 +324,3 @@ class Policy:
             if outcome_of({**answers, **worst}).verdict != "ready":
                 return "conditional", (("open_questions", open_questions),)
         return "ready", (("all_clear", ()),)
-
-    # --- the answers behind a reason ------------------------------------------------------
-
-    def grounds(
-        self, answers: dict[str, str], outcome: Outcome, modal: Modal, code: str, items
-    ) -> tuple[str, ...]:
-        """The questions a reason rests on: for a not_ready or conditional, the known answers
-        that raise its flags or hold its criteria or step back; for insufficient_information,
-        the open questions that would settle it."""
-        found: list[str] = []
-        if code in ("high_flags", "medium_flags"):
-            for flag in items:
-                found += self._raising_answers(flag, answers, outcome)
-        elif code in ("core_area_zero", "core_area_below_ready"):
-            threshold = self.floor if code == "core_area_zero" else self.ready_level
-            for area in items:
-                held = self._holding_back(area, threshold, answers, outcome)
-                # a criterion assessed from partial answers: the open questions that could raise it
-                found += held or self.settling_questions(answers, outcome, modal, area)
-        elif code == "step_not_reached":
-            confirm, against = self.step_evidence(answers, outcome, modal, items[1])
-            found += [*against, *confirm]
-        elif code == "unassessed_core_areas":
-            for area in items:
-                found += self.settling_questions(answers, outcome, modal, area)
-        elif code in ("unknown_key_questions", "open_questions"):
-            found += items
-        return tuple(dict.fromkeys(found))
-
-    def _raising_answers(self, flag: str, answers, outcome: Outcome) -> list[str]:
-        return [
-            q
-            for rule_id in sorted(outcome.fired, key=self._rule_index)
-            if flag in self.rule_flags[rule_id]
-            for q, _ in self.rule_leaves[rule_id]
-            if answers.get(q, UNKNOWN) != UNKNOWN
-        ]
-
-    def _holding_back(self, area: str, threshold: int, answers, outcome: Outcome) -> list[str]:
-        """Answers raising flags that cap the area below the threshold, and known answers that
-        fail the tests of the rules that would reach it."""
-        found: list[str] = []
-        for flag in outcome.flags:
-            if self.flag_area[flag] == area and self.flag_cap[flag] < threshold:
-                found += self._raising_answers(flag, answers, outcome)
-        reached = any(
-            a == area and level >= threshold
-            for r in outcome.fired
-            for a, level in self.rule_scores[r]
-        )
-        if not reached:
-            for rule_id in sorted(self.score_rules, key=self._rule_index):
-                if any(a == area and lv >= threshold for a, lv in self.rule_scores[rule_id]):
-                    found += self._failing(rule_id, answers)
-        return found
-
-    def _failing(self, rule_id: str, answers) -> list[str]:
-        """Known answers that fail one of a rule's answer tests."""
-        return [
-            q
-            for q, allowed in self.rule_leaves[rule_id]
-            if answers.get(q, UNKNOWN) != UNKNOWN and answers[q] not in allowed
-        ]
-
-    def step_evidence(
-        self, answers: dict[str, str], outcome: Outcome, modal: Modal, step: str
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(questions confirming, known answers against) a step that is not done."""
-        against: list[str] = []
-        for rule_id, done in self.rule_step.items():
-            if done == step and rule_id not in outcome.fired:
-                against += [q for q, _ in self.ruling_out(rule_id, answers, modal)]
-        confirm = self.confirming_questions(answers, outcome, modal, step)
-        return confirm, tuple(dict.fromkeys(against))
-
-    def ruling_out(
-        self, rule_id: str, answers: dict[str, str], modal: Modal
-    ) -> list[tuple[str, frozenset[str]]]:
-        """The known answers that keep a rule from holding, with the options each would need:
-        answers failing its tests, and for an open question that can no longer be asked, the
-        answers that close its ask_if."""
-        found: list[tuple[str, frozenset[str]]] = []
-        for question_id, allowed in self.rule_leaves[rule_id]:
-            found += self._leaf_ruled_out(question_id, allowed, answers, modal, set())
-        return found
-
-    def _leaf_ruled_out(self, question_id, allowed, answers, modal: Modal, seen: set[str]):
-        given = answers.get(question_id, UNKNOWN)
-        if given != UNKNOWN:
-            return [] if given in allowed else [(question_id, allowed)]
-        if question_id in modal.askable or question_id in seen:
-            return []
-        seen.add(question_id)
-        gate = self.kb.questions[question_id].ask_if
-        found = []
-        for leaf in answer_leaves(gate) if gate is not None else ():
-            options = frozenset(allowed_options(leaf, self.kb))
-            found += self._leaf_ruled_out(leaf.answer, options, answers, modal, seen)
-        return found
-
-    def _rule_index(self, rule_id: str) -> int:
-        return self._rule_positions[rule_id]
-
-    # --- what would settle an undecided item ----------------------------------------------
-
-    def settling_questions(
-        self, answers: dict[str, str], outcome: Outcome, modal: Modal, area: str
-    ) -> tuple[str, ...]:
-        """Open questions whose answers could still move an area: those read by the rules
-        that could still hold and would raise it above its level (or cap it below), and, for
-        those not yet asked, the open questions that gate them."""
-        level = outcome.levels[area]
-        candidates = modal.possible - outcome.fired
-        raising = {
-            rule_id: max(lv for a, lv in self.rule_scores[rule_id] if a == area)
-            for rule_id in candidates
-            if any(a == area and lv > level for a, lv in self.rule_scores[rule_id])
-        }
-        if outcome.status[area] == NOT_ASSESSED and raising:
-            # What would assess it: the rules of the lowest level it could reach.
-            lowest = min(raising.values())
-            raising = {r: lv for r, lv in raising.items() if lv == lowest}
-        wanted: set[str] = set()
-        for rule_id in candidates:
-            lowers = any(
-                self.flag_area[f] == area and self.flag_cap[f] < level
-                for f in self.rule_flags[rule_id]
-            )
-            if rule_id in raising or lowers:
-                wanted |= self._open_read(rule_id, answers, modal, set())
-        return self._askable_now(wanted, answers, outcome)
-
-    def confirming_questions(
-        self, answers: dict[str, str], outcome: Outcome, modal: Modal, step: str
-    ) -> tuple[str, ...]:
-        """Open questions whose answers could confirm a step (make its rule hold)."""
-        wanted: set[str] = set()
-        for rule_id, done in self.rule_step.items():
-            if done == step and rule_id in modal.possible:
-                wanted |= self._open_read(rule_id, answers, modal, set())
-        return self._askable_now(wanted, answers, outcome)
-
-    def _open_read(self, rule_id: str, answers, modal: Modal, seen: set[str]) -> set[str]:
-        """Open questions a rule reads, directly or through the facts it needs."""
-        if rule_id in seen:
-            return set()
-        seen.add(rule_id)
-        condition = self.kb.rules[rule_id].when
-        found = {q for q in questions_read(condition) if answers.get(q, UNKNOWN) == UNKNOWN}
-        for fact in facts_read(condition):
-            for other in self.kb.rules.values():
-                if fact in other.then.conclude and other.id in modal.possible:
-                    found |= self._open_read(other.id, answers, modal, seen)
-        return found
-
-    def _askable_now(self, wanted: set[str], answers, outcome: Outcome) -> tuple[str, ...]:
-        """The wanted questions that can be asked now; for the others, those gating them."""
-        found: set[str] = set()
-        todo, seen = list(wanted), set()
-        while todo:
-            question_id = todo.pop()
-            if question_id in seen:
-                continue
-            seen.add(question_id)
-            if question_id in outcome.relevant:
-                found.add(question_id)
-                continue
-            gate = self.kb.questions[question_id].ask_if
-            if gate is not None:
-                todo += [q for q in questions_read(gate) if answers.get(q, UNKNOWN) == UNKNOWN]
-        return tuple(sorted(found, key=self.question_order.__getitem__))
-
-
-def _area_questions(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
-    """Per area: its own questions and those read by rules scoring it or flagging it."""
-    feeds: dict[str, set[str]] = {area: set() for area in kb.areas}
-    for question in kb.questions.values():
-        if question.area:
-            feeds[question.area].add(question.id)
-    for rule in kb.rules.values():
-        areas = {s.area for s in rule.then.scores} | {kb.flags[f].area for f in rule.then.flags}
-        for area in areas:
-            feeds[area] |= questions_read(rule.when)
-    return {area: frozenset(qs) for area, qs in feeds.items()}

@@ -3,6 +3,8 @@ by the documented priorities, and the reasons with the answers they rest on."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..assessment import (
     ApproachOut,
     AreaScore,
@@ -19,8 +21,11 @@ from ..i18n import t
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import STEPS
 from ..profile import Profile
+from ..vocabulary import REQUESTER, Approach, AreaStatus, Step, Verdict
+from ..vocabulary import StepState as StepStateName
 from .evaluator import Modal
-from .policy import NOT_ASSESSED, PRESUMED, Outcome, Policy
+from .grounds import Grounds
+from .policy import PRESUMED, UNRATED, Outcome, Policy
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -30,9 +35,10 @@ def _source(entry) -> SourceRef:
 
 
 class Renderer:
-    def __init__(self, kb: KnowledgeBase, policy: Policy):
+    def __init__(self, kb: KnowledgeBase, policy: Policy, grounds: Grounds):
         self.kb = kb
         self.policy = policy
+        self.grounds = grounds
         self.order = {q: i for i, q in enumerate(kb.questions)}
 
     def assessment(
@@ -43,6 +49,7 @@ class Renderer:
         modal: Modal,
         missing: list[str],
         lang: str,
+        set_aside: tuple[str, ...] = (),
     ) -> Assessment:
         kb = self.kb
         fired = base.trace.fired if base.trace is not None else sorted(base.fired)
@@ -58,23 +65,25 @@ class Renderer:
                 text=kb.flags[f].text.get(lang),
                 source=_source(kb.flags[f]),
                 raised_by=raised_by[f],
+                source_kind=kb.flags[f].source_kind,
+                severity_rationale=kb.flags[f].severity_rationale.get(lang),
             )
             for f in sorted(base.flags, key=lambda f: (SEVERITY_RANK[kb.flags[f].severity], f))
         ]
         approach = None
         if base.approach:
             approach = ApproachOut(
-                id=base.approach,
+                id=Approach(base.approach),
                 label=kb.approaches[base.approach].name.get(lang),
                 evidence=[r for r in fired if kb.rules[r].then.approach],
             )
         readiness = Readiness(
-            verdict=base.verdict,
+            verdict=Verdict(base.verdict),
             verdict_label=t(lang, f"verdict.{base.verdict}"),
-            next_step=base.next_step,
+            next_step=Step(base.next_step),
             next_step_label=kb.steps[base.next_step].name.get(lang),
-            steps_done=list(base.steps_done),
-            steps_presumed=list(base.steps_presumed),
+            steps_done=[Step(s) for s in base.steps_done],
+            steps_presumed=[Step(s) for s in base.steps_presumed],
             steps=self._steps(answers, base, modal, lang),
             reasons=[self._reason(answers, base, modal, c, i, lang) for c, i in base.reasons],
         )
@@ -83,16 +92,17 @@ class Renderer:
                 question=q,
                 text=kb.questions[q].text.get(lang),
                 step=kb.questions[q].step,
-                key=kb.questions[q].key,
+                key=kb.questions[q].key
+                and self.policy.blocks_verdict(q, answers.get(REQUESTER, "south")),
                 status="unanswered" if q not in answers else "unknown",
             )
             for q in missing
         ]
         return Assessment(
-            lang=lang,
+            lang="en" if lang == "en" else "fr",
             partnership=profile.id,
             readiness=readiness,
-            approach=base.approach,
+            approach=Approach(base.approach) if base.approach else None,
             approach_detail=approach,
             scores=self._scores(answers, base, modal, fired, lang),
             flags=flags,
@@ -105,7 +115,9 @@ class Renderer:
                 else {}
             ),
             relevant_questions=sorted(base.relevant, key=self.order.__getitem__),
+            set_aside=list(set_aside),
             rules_version=kb.version,
+            rules_release=kb.release,
         )
 
     def _scores(self, answers, base: Outcome, modal: Modal, fired, lang) -> list[AreaScore]:
@@ -114,7 +126,7 @@ class Renderer:
         scores = []
         for area in kb.areas.values():
             level, status = base.levels[area.id], base.status[area.id]
-            assessed = status != NOT_ASSESSED
+            assessed = status not in UNRATED
             evidence = [
                 r
                 for r in fired
@@ -127,7 +139,7 @@ class Renderer:
                 if kb.flags[f].area == area.id and caps[kb.flags[f].severity] == level
             ]
             settle = (
-                self.policy.settling_questions(answers, base, modal, area.id)
+                self.grounds.settling_questions(answers, base, modal, area.id)
                 if status != "assessed"
                 else ()
             )
@@ -135,12 +147,12 @@ class Renderer:
                 AreaScore(
                     area=area.id,
                     name=area.name.get(lang),
-                    status=status,
+                    status=AreaStatus(status),
                     score=level if assessed else None,
                     upper=base.upper[area.id],
                     label=kb.score_labels[level].label.get(lang)
                     if assessed
-                    else t(lang, "score.not_assessed"),
+                    else t(lang, f"score.{status}"),
                     evidence=evidence if assessed else [],
                     capped_by=capped_by if assessed else [],
                     settle=list(settle),
@@ -157,12 +169,12 @@ class Renderer:
             confirm: tuple[str, ...] = ()
             against: tuple[str, ...] = ()
             if state != "done":
-                confirm, against = self.policy.step_evidence(answers, base, modal, step)
+                confirm, against = self.grounds.step_evidence(answers, base, modal, step)
             states.append(
                 StepState(
                     step=step,
                     name=self.kb.steps[step].name.get(lang),
-                    state=state,
+                    state=StepStateName(state),
                     label=t(lang, f"step_state.{state}"),
                     confirm=list(confirm) if state in (PRESUMED, "not_done") else [],
                     against=list(against) if state == "contrary" else [],
@@ -180,7 +192,7 @@ class Renderer:
         for position, rec in enumerate(kb.recommendations.values()):
             addressed = [f for f in base.flags if f in rec.addresses]
             candidates = [priorities[kb.flags[f].severity] for f in addressed]
-            why = "flag"
+            why: Literal["flag", "next_step", "rule"] = "flag"
             if rec.when_next_step and rec.step == base.next_step:
                 candidates.append(priorities["next_step"])
                 why = "flag" if addressed else "next_step"
@@ -210,7 +222,7 @@ class Renderer:
 
     def _reason(self, answers, base: Outcome, modal: Modal, code: str, items, lang) -> Reason:
         kb = self.kb
-        questions = list(self.policy.grounds(answers, base, modal, code, items))
+        questions = list(self.grounds.grounds(answers, base, modal, code, items))
         if code == "step_not_reached":
             step, following = items
             text = t(

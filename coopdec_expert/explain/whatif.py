@@ -7,8 +7,8 @@ from ..assessment import Assessment
 from ..engine.assess import Assessor
 from ..knowledge.models import UNKNOWN
 from ..profile import Profile, ProfileError, check_answers
+from .labels import option_label
 from .models import Change, ScoreChange, WhatIfReport
-from .why import option_label
 
 
 def parse_changes(pairs: list[str], assessor: Assessor) -> dict[str, str]:

@@ -6,25 +6,16 @@ from __future__ import annotations
 from ..assessment import Assessment, SourceRef
 from ..engine.assess import Assessor, Outcome
 from ..i18n import t
-from ..knowledge.models import UNKNOWN
+from .labels import option_label
 from .models import AnswerUsed, RuleLink, WhyItem, WhyReport
-
-
-def option_label(assessor: Assessor, question_id: str, option: str | None, lang: str) -> str:
-    """The label a person reads for an answer, `unknown` and unanswered included."""
-    if option is None:
-        return t(lang, "status.unanswered")
-    if option == UNKNOWN:
-        return t(lang, "option.unknown")
-    question = assessor.kb.questions[question_id]
-    return next(o.label.get(lang) for o in question.options if o.id == option)
+from .whynot import _Analyser
 
 
 def rule_link(assessor: Assessor, outcome: Outcome, rule_id: str, lang: str) -> RuleLink:
     kb = assessor.kb
     rule = kb.rules[rule_id]
-    matched = outcome.trace.matched.get(rule_id, {})
-    facts = outcome.trace.used_facts.get(rule_id, [])
+    matched = outcome.record.matched.get(rule_id, {})
+    facts = outcome.record.used_facts.get(rule_id, [])
     return RuleLink(
         rule=rule_id,
         because=rule.because.get(lang),
@@ -39,7 +30,7 @@ def rule_link(assessor: Assessor, outcome: Outcome, rule_id: str, lang: str) -> 
             for q, o in sorted(matched.items())
         ],
         facts=list(facts),
-        depends_on=[outcome.trace.concluded_by[f] for f in facts],
+        depends_on=[outcome.record.concluded_by[f] for f in facts],
     )
 
 
@@ -52,13 +43,13 @@ def chain(assessor: Assessor, outcome: Outcome, rule_ids: list[str], lang: str) 
         if rule_id in needed:
             continue
         needed.add(rule_id)
-        for fact in outcome.trace.used_facts.get(rule_id, []):
-            todo.append(outcome.trace.concluded_by[fact])
-    return [rule_link(assessor, outcome, r, lang) for r in outcome.trace.fired if r in needed]
+        for fact in outcome.record.used_facts.get(rule_id, []):
+            todo.append(outcome.record.concluded_by[fact])
+    return [rule_link(assessor, outcome, r, lang) for r in outcome.record.fired if r in needed]
 
 
 def _flag_rules(assessor: Assessor, outcome: Outcome, flag_id: str) -> list[str]:
-    return [r for r in outcome.trace.fired if flag_id in assessor.kb.rules[r].then.flags]
+    return [r for r in outcome.record.fired if flag_id in assessor.kb.rules[r].then.flags]
 
 
 def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -> WhyReport:
@@ -88,7 +79,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
         )
     )
 
-    step_rules = [r for r in outcome.trace.fired if kb.rules[r].then.step_done]
+    step_rules = [r for r in outcome.record.fired if kb.rules[r].then.step_done]
     step_notes = [
         t(lang, "why.step_done", step=kb.steps[s].name.get(lang)) for s in outcome.steps_done
     ]
@@ -117,7 +108,9 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
     for score in assessment.scores:
         notes = []
         settle = "; ".join(kb.questions[q].text.get(lang) for q in score.settle)
-        if not score.assessed:
+        if score.status == "not_applicable":
+            notes.append(t(lang, "why.not_applicable"))
+        elif not score.assessed:
             notes.append(t(lang, "why.not_assessed", questions=settle))
         elif score.evidence:
             notes.append(t(lang, "why.level_reached", level=score.score))
@@ -161,7 +154,7 @@ def explain_why(assessor: Assessor, answers: dict[str, str], lang: str = "fr") -
             notes.append(t(lang, "why.for_next_step", step=kb.steps[rec.step].name.get(lang)))
             notes += _step_requirements(assessor, answers, outcome, lang)
             rules += step_rules
-        rules += [r for r in outcome.trace.fired if rec.id in kb.rules[r].then.recommend]
+        rules += [r for r in outcome.record.fired if rec.id in kb.rules[r].then.recommend]
         items.append(
             WhyItem(
                 kind="recommendation",
@@ -183,8 +176,6 @@ def _score_rules(assessor: Assessor, outcome: Outcome, score) -> list[str]:
 
 def _step_requirements(assessor: Assessor, answers, outcome: Outcome, lang: str) -> list[str]:
     """What the next step's completion rule still needs, one line per answer."""
-    from .whynot import _Analyser
-
     obstacle = _Analyser(assessor, answers, outcome, lang).step(outcome.next_step, presumable=False)
     return [
         t(

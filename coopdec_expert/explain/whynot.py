@@ -4,11 +4,13 @@ did not fire are analysed condition by condition against the answers and conclud
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..assessment import VERDICT_RANK, SourceRef
 from ..engine.assess import Assessor, Outcome
-from ..engine.policy import DONE, NOT_ASSESSED
+from ..engine.policy import DONE, NOT_APPLICABLE, NOT_ASSESSED, UNRATED
 from ..i18n import t
-from ..knowledge.conditions import allowed_options, holds
+from ..knowledge.conditions import allowed_options, holds, side_leaves
 from ..knowledge.models import (
     STEPS,
     UNKNOWN,
@@ -17,8 +19,9 @@ from ..knowledge.models import (
     AnyCondition,
     FactCondition,
 )
+from ..vocabulary import REQUESTER
+from .labels import option_label
 from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
-from .why import option_label
 
 TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
 
@@ -60,20 +63,27 @@ class _Analyser:
         return holds(condition, self.answers, self.concluded, self.kb)
 
     def _answer_leaves(self, condition):
-        if isinstance(condition, AnswerCondition):
-            yield condition
-        for child in getattr(condition, "all", None) or getattr(condition, "any", None) or []:
-            yield from self._answer_leaves(child)
+        """The answer tests that concern the requesting side (who requests is the point of
+        view, not something to change)."""
+        side = self.answers.get(REQUESTER, "south")
+        return side_leaves(condition, REQUESTER, side, self.kb)
 
     def must_hold(self, rule_id: str, seen: frozenset = frozenset()) -> RuleObstacle:
         """What would make a rule that did not fire hold."""
         rule = self.kb.rules[rule_id]
         requirements, via = [], []
         top = rule.when
-        children = top.all if isinstance(top, AllCondition) else None
         any_of = isinstance(top, AnyCondition)
-        for condition in children or (top.any if any_of else [top]):
+        if isinstance(top, AllCondition):
+            children = list(top.all)
+        elif isinstance(top, AnyCondition):
+            children = list(top.any)
+        else:
+            children = [top]
+        for condition in children:
             if self.holds(condition):
+                continue
+            if isinstance(condition, AnswerCondition) and condition.answer == REQUESTER:
                 continue
             if isinstance(condition, AnswerCondition):
                 needed = list(allowed_options(condition, self.kb))
@@ -98,7 +108,9 @@ class _Analyser:
         rule = self.kb.rules[rule_id]
         leaves = {leaf.answer: leaf for leaf in self._answer_leaves(rule.when)}
         requirements = []
-        for question_id in self.outcome.trace.matched.get(rule_id, {}):
+        for question_id in self.outcome.record.matched.get(rule_id, {}):
+            if question_id == REQUESTER:
+                continue
             allowed = set(allowed_options(leaves[question_id], self.kb))
             # only better answers: a worse one could stop this rule but not the obstacle
             better = better_options(self.kb, self.answers, question_id)
@@ -109,8 +121,8 @@ class _Analyser:
                 requirement(self.assessor, self.answers, question_id, needed, self.lang)
             )
         via = [
-            self.must_stop(self.outcome.trace.concluded_by[fact])
-            for fact in self.outcome.trace.used_facts.get(rule_id, [])
+            self.must_stop(self.outcome.record.concluded_by[fact])
+            for fact in self.outcome.record.used_facts.get(rule_id, [])
         ]
         return self._obstacle(rule_id, "stop_holding", True, requirements, via)
 
@@ -129,7 +141,7 @@ class _Analyser:
     # --- obstacles by kind ---------------------------------------------------------------
 
     def flag(self, code: str, flag_id: str) -> Obstacle:
-        rules = [r for r in self.outcome.trace.fired if flag_id in self.kb.rules[r].then.flags]
+        rules = [r for r in self.outcome.record.fired if flag_id in self.kb.rules[r].then.flags]
         return Obstacle(
             code=code,
             item=flag_id,
@@ -170,7 +182,7 @@ class _Analyser:
     def _reached(self, area_id: str, level: int) -> bool:
         return any(
             s.area == area_id and s.level >= level
-            for r in self.outcome.trace.fired
+            for r in self.outcome.record.fired
             for s in self.kb.rules[r].then.scores
         )
 
@@ -187,7 +199,7 @@ class _Analyser:
                     self.assessor, self.answers, q, sorted(o, key=self._order(q)), self.lang
                 )
                 for r in own
-                for q, o in self.assessor.policy.ruling_out(r, self.answers, modal)
+                for q, o in self.assessor.grounds.ruling_out(r, self.answers, modal)
             ]
             if any(self.outcome.steps[s] == DONE for s in later):
                 if against:  # a later step is done: only the answers against this one stand
@@ -257,20 +269,21 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     if target == "insufficient_information":
         return obstacles
     core = [a for a in kb.areas.values() if a.core]
+    requester = analyser.answers.get(REQUESTER, "south")
     obstacles += [
         analyser.open_question("unknown_key_question", q)
         for q in outcome.open_questions
-        if kb.questions[q].key
+        if kb.questions[q].key and analyser.assessor.policy.blocks_verdict(q, requester)
     ]
     for area in core:
         if outcome.status[area.id] == NOT_ASSESSED:
-            questions = analyser.assessor.policy.settling_questions(
+            questions = analyser.assessor.grounds.settling_questions(
                 analyser.answers, outcome, analyser.assessor.modal(analyser.answers), area.id
             )
             obstacles.append(analyser.unassessed_area(area.id, list(questions)))
     floor = kb.param("not_ready_below_score")
     for area in core:
-        if outcome.status[area.id] != NOT_ASSESSED and outcome.levels[area.id] < floor:
+        if outcome.status[area.id] not in UNRATED and outcome.levels[area.id] < floor:
             obstacles += analyser.area("core_area_zero", area.id, floor)
     if target == "conditional":
         return obstacles
@@ -279,7 +292,7 @@ def verdict_obstacles(analyser: _Analyser, target: str) -> list[Obstacle]:
     ]
     level = kb.param("ready_min_area_score")
     for area in core:
-        if outcome.levels[area.id] < level:
+        if outcome.status[area.id] != NOT_APPLICABLE and outcome.levels[area.id] < level:
             obstacles += analyser.area("core_area_below_ready", area.id, level)
     ready_step = STEPS.index(kb.param("ready_from_step"))
     obstacles += [
@@ -312,6 +325,7 @@ def why_not(
     """What stands between the profile and a target verdict or next step."""
     outcome = assessor.outcome(answers)
     analyser = _Analyser(assessor, answers, outcome, lang)
+    kind: Literal["verdict", "next_step"]
     if target in STEPS:
         kind, current = "next_step", outcome.next_step
         reached = STEPS.index(current) >= STEPS.index(target)

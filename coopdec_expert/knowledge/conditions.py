@@ -49,6 +49,7 @@ def allowed_options(condition: AnswerCondition, kb: KnowledgeBase) -> tuple[str,
         return tuple(o for o in options if o in wanted)
     if condition.at_least is not None:
         return tuple(options[options.index(condition.at_least) :])
+    assert condition.at_most is not None  # the model holds exactly one test
     return tuple(options[: options.index(condition.at_most) + 1])
 
 
@@ -72,6 +73,25 @@ def children(condition) -> list:
 def answer_leaves(condition) -> Iterator[AnswerCondition]:
     """The answer tests of a condition, negated ones included."""
     return (node for node in iter_conditions(condition) if isinstance(node, AnswerCondition))
+
+
+def side_leaves(condition, switch: str, value: str, kb: KnowledgeBase) -> Iterator[AnswerCondition]:
+    """The answer tests of a condition that concern one perspective: those of the branches
+    whose test on the `switch` question (who requests) admits `value`, the switch itself left
+    out. A Southern request is not held back by what a Northern request would need."""
+    if isinstance(condition, AnswerCondition):
+        if condition.answer != switch:
+            yield condition
+        return
+    if isinstance(condition, AllCondition) and any(
+        isinstance(part, AnswerCondition)
+        and part.answer == switch
+        and value not in allowed_options(part, kb)
+        for part in condition.all
+    ):
+        return
+    for child in children(condition):
+        yield from side_leaves(child, switch, value, kb)
 
 
 def questions_read(condition) -> set[str]:

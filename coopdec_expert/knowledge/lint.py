@@ -6,7 +6,9 @@ import os
 from functools import cache
 from pathlib import Path
 
+from ..errors import CoopdecError
 from ..resources import source_text_beside_checkout
+from ..vocabulary import REQUESTER
 from .conditions import allowed_options, iter_conditions
 from .loader import KnowledgeBase, KnowledgeError, load_knowledge
 from .models import AnswerCondition, FactCondition, NotCondition
@@ -27,7 +29,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-class SourceError(ValueError):
+class SourceError(CoopdecError):
     """--source or $COOPDEC_SOURCE names a file that does not exist."""
 
     def __init__(self, origin: str, path: Path):
@@ -135,13 +137,14 @@ def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
         missing = [str(x) for x in want if x not in have]
         if missing:
             problems.append(f"rules/: {kind} missing: {', '.join(missing)}")
-    for name, kind in REQUIRED_PARAMETERS.items():
+    for name, expected in REQUIRED_PARAMETERS.items():
         parameter = kb.parameters.get(name)
         if parameter is None:
             problems.append(f"rules/: parameter '{name}' missing")
-        elif not isinstance(parameter.value, kind):
+        elif not isinstance(parameter.value, expected):
             problems.append(
-                f"{kb.where('parameters', name)}: parameter {name}: expected a {kind.__name__}, "
+                f"{kb.where('parameters', name)}: parameter {name}: "
+                f"expected a {expected.__name__}, "
                 f"got {parameter.value!r}"
             )
     caps = kb.parameters.get("severity_score_cap")
@@ -215,23 +218,95 @@ def design_problems(kb: KnowledgeBase) -> list[str]:
                 f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}: "
                 "nothing can show it (no flag, not a next-step advice, no rule recommends it)"
             )
+    conditions = [rule.when for rule in kb.rules.values()]
+    conditions += [q.ask_if for q in kb.questions.values() if q.ask_if is not None]
     used = {
         node.answer
-        for rule in kb.rules.values()
-        for node in iter_conditions(rule.when)
+        for condition in conditions
+        for node in iter_conditions(condition)
         if isinstance(node, AnswerCondition)
     }
     problems.extend(
-        f"{kb.where('questions', q)}: question {q}: no rule uses its answer"
+        f"{kb.where('questions', q)}: question {q}: no rule or ask_if uses its answer"
         for q in kb.questions
         if q not in used
     )
-    for question in kb.questions.values():
-        if question.key and question.ask_if is not None:
+    problems += _judgement_problems(kb)
+    return problems
+
+
+def _judgement_problems(kb: KnowledgeBase) -> list[str]:
+    """Judgements the schema cannot check: an exclusion (a high flag) is a statement of the text
+    or a declared policy, never a reading of it; a question about one side is asked to that
+    side's own requester."""
+    from .conditions import compile_modal
+
+    problems = []
+    for flag in kb.flags.values():
+        if flag.severity == "high" and flag.source_kind == "interpretation":
             problems.append(
-                f"{kb.where('questions', question.id)}: question {question.id}: a key question "
-                "must always be asked (remove ask_if or key)"
+                f"{kb.where('flags', flag.id)}: flag {flag.id}: a high flag makes a partnership "
+                "not ready; it must be what the text states (seed) or a declared policy, not an "
+                "interpretation"
             )
+    problems += _declared_effect_problems(kb)
+    requester = kb.questions.get(REQUESTER)
+    for question in kb.questions.values():
+        if question.side not in ("north", "south") or question.ask_if is None:
+            continue
+        where = f"{kb.where('questions', question.id)}: question {question.id}"
+        if requester is None or question.side not in requester.option_ids():
+            continue
+        possible = compile_modal(question.ask_if, kb, True)
+        asked_to = {REQUESTER: question.side}
+        if not possible(asked_to, set(), set(), set(kb.questions) - {REQUESTER}):
+            problems.append(
+                f"{where}: a question about the {question.side} side is never asked to a "
+                f"{question.side} requester (its ask_if cannot hold): the side that knows the "
+                "answer never gives it"
+            )
+    return problems
+
+
+# What each severity does to the verdict (README: How the verdict is decided), as a flag's
+# severity_rationale must say it: a rationale arguing "conditional" on a high flag (or "not
+# ready" on a medium one) is a severity that disagrees with its own reason.
+DECLARED_EFFECT = {
+    "high": {"fr": ("pas prête",), "en": ("not ready",)},
+    "medium": {"fr": ("sous conditions",), "en": ("conditional",)},
+    "low": {"fr": ("verdict",), "en": ("verdict",)},
+}
+OTHER_EFFECTS = {
+    "high": {"fr": ("sous conditions",), "en": ("conditional",)},
+    "medium": {"fr": ("pas prête",), "en": ("not ready",)},
+    "low": {"fr": ("pas prête", "sous conditions"), "en": ("not ready", "conditional")},
+}
+
+
+def _declared_effect_problems(kb: KnowledgeBase) -> list[str]:
+    """Each flag's severity_rationale says the effect its severity has on the verdict (and no
+    other); a severity set by a parameter names the parameter instead."""
+    problems = []
+    for flag in kb.flags.values():
+        where = f"{kb.where('flags', flag.id)}: flag {flag.id}"
+        for lang in ("fr", "en"):
+            text = getattr(flag.severity_rationale, lang).lower()
+            if flag.severity_from:
+                if flag.severity_from.lower() not in text:
+                    problems.append(
+                        f"{where}: its severity is the parameter {flag.severity_from}; the "
+                        f"severity_rationale ({lang}) must name it"
+                    )
+                continue
+            wanted = DECLARED_EFFECT[flag.severity][lang]
+            other = [w for w in OTHER_EFFECTS[flag.severity][lang] if w in text]
+            if not any(w in text for w in wanted) or other:
+                problems.append(
+                    f"{where}: severity {flag.severity}, but its severity_rationale ({lang}) "
+                    f"does not say so (expected « {wanted[0]} »"
+                    + (f", found « {other[0]} »" if other else "")
+                    + ")"
+                )
     return problems
 
 
@@ -270,6 +345,23 @@ def lint(rules_dir=None, source: Path | None = None) -> tuple[KnowledgeBase | No
         problems += quote_problems(kb, source)
     problems += design_problems(kb)
     return kb, problems
+
+
+MAX_FILE_LINES = 300
+
+
+def size_warnings(rules_dir: Path | str | None = None) -> list[str]:
+    """Files of rules/ past ~300 lines: one idea per file keeps a question, its rule, its flag
+    and its recommendation within sight of each other (a warning, not an error)."""
+    from .loader import DEFAULT_RULES_DIR, rule_files
+
+    folder = Path(rules_dir) if rules_dir else DEFAULT_RULES_DIR
+    warnings = []
+    for path in rule_files(folder):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_FILE_LINES:
+            warnings.append((path.relative_to(folder.parent).as_posix(), lines))
+    return [f"{name}: {lines}" for name, lines in warnings]
 
 
 def _text_problems(kb: KnowledgeBase) -> list[str]:

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..errors import CoopdecError
 from ..resources import shipped
 from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier imports
 from .models import (
+    SEVERITIES,
     STEPS,
     ApproachDef,
     Area,
     Flag,
+    Migration,
     Parameter,
     Question,
     Recommendation,
     RuleDef,
     ScoreLabel,
     StepDef,
+    Text,
 )
 
 DEFAULT_RULES_DIR = shipped("rules")
@@ -40,10 +47,14 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "flags": Flag,
     "recommendations": Recommendation,
     "rules": RuleDef,
+    "migrations": Migration,
 }
+# Top-level scalar keys: the release of the knowledge base (semver), in catalogue.yaml.
+SCALARS = ("release",)
+RELEASE = re.compile(r"^\d+\.\d+\.\d+$")
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(CoopdecError):
     """The rules/ folder cannot be loaded; `problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]):
@@ -57,7 +68,7 @@ def _entry_label(raw: object, index: int) -> str:
     return f"[{index}]"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in error["loc"]) or "(entry)"
     value = error.get("input")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
@@ -82,8 +93,12 @@ class KnowledgeBase:
     flags: dict[str, Flag]
     recommendations: dict[str, Recommendation]
     rules: dict[str, RuleDef]
-    version: str
+    version: str  # hash of the content: what a stored result names exactly
     origin: dict[str, str] = field(default_factory=dict)  # "kind:id" -> file it came from
+    migrations: dict[str, Migration] = field(default_factory=dict)
+    # semver a person reads: patch = wording, minor = new question/rule/flag, major = removed or
+    # renamed id or changed verdict policy (CHANGELOG.md says which verdicts can move)
+    release: str = "0.0.0"
 
     def param(self, name: str):
         return self.parameters[name].value
@@ -99,14 +114,14 @@ class KnowledgeBase:
         return self.origin.get(f"{kind}:{entry_id}", "rules/")
 
 
-def _files(rules_dir: Path) -> list[Path]:
+def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in rules_dir.rglob("*") if p.suffix in {".yaml", ".yml"})
 
 
 def rules_version(rules_dir: Path) -> str:
     """Hash of the rules/ content (paths and bytes), so a result names the rules it used."""
     digest = hashlib.sha256()
-    for path in _files(rules_dir):
+    for path in rule_files(rules_dir):
         digest.update(path.relative_to(rules_dir).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -127,9 +142,10 @@ def _read(path: Path, rules_dir: Path, problems: list[str]) -> dict | None:
     if not isinstance(data, dict):
         problems.append(f"{name}: expected a mapping with keys {sorted(SECTIONS)}")
         return None
-    unknown = sorted(set(data) - set(SECTIONS))
+    allowed = sorted([*SECTIONS, *SCALARS])
+    unknown = sorted(set(data) - set(allowed))
     if unknown:
-        problems.append(f"{name}: unknown top-level keys {unknown}; allowed: {sorted(SECTIONS)}")
+        problems.append(f"{name}: unknown top-level keys {unknown}; allowed: {allowed}")
     return data
 
 
@@ -139,9 +155,10 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
     if not rules_dir.is_dir():
         raise KnowledgeError([f"{rules_dir}: rules folder not found"])
     problems: list[str] = []
-    collected: dict[str, dict[str, BaseModel]] = {key: {} for key in SECTIONS}
+    collected: dict[str, dict[Any, Any]] = {key: {} for key in SECTIONS}
     origin: dict[str, str] = {}
-    files = _files(rules_dir)
+    release: str | None = None
+    files = rule_files(rules_dir)
     if not files:
         problems.append(f"{rules_dir}: no YAML file")
     for path in files:
@@ -149,6 +166,14 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
         if data is None:
             continue
         name = path.relative_to(rules_dir.parent).as_posix()
+        if "release" in data:
+            value = data["release"]
+            if not isinstance(value, str) or not RELEASE.match(value):
+                problems.append(f"{name}: release {value!r} is not a version like 2.0.0")
+            elif release is not None:
+                problems.append(f"{name}: a second release ({value}); keep one, in catalogue.yaml")
+            else:
+                release = value
         for section, model in SECTIONS.items():
             entries = data.get(section)
             if entries is None:
@@ -164,13 +189,15 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
                 except ValidationError as error:
                     problems.extend(f"{where}: {_describe(e)}" for e in error.errors())
                     continue
-                key = entry.score if section == "score_labels" else entry.id
+                key = getattr(entry, "score" if section == "score_labels" else "id")
                 if key in collected[section]:
                     first = origin[f"{section}:{key}"]
                     problems.append(f"{where}: duplicate id '{key}' (first in {first})")
                     continue
                 collected[section][key] = entry
                 origin[f"{section}:{key}"] = name
+    if not problems:
+        problems += _resolve(collected, origin)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -185,4 +212,46 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
         rules=collected["rules"],
         version=rules_version(rules_dir),
         origin=origin,
+        migrations=collected["migrations"],
+        release=release or "0.0.0",
     )
+
+
+def _resolve(collected: dict[str, dict[Any, Any]], origin: dict[str, str]) -> list[str]:
+    """What entries take from the parameters: a flag's `severity_from`, and `{parameter}` in
+    question texts and option labels (thresholds a ministry may set, shown where they apply)."""
+    problems: list[str] = []
+    parameters = {p.id: p.value for p in collected["parameters"].values()}
+    for flag_id, flag in list(collected["flags"].items()):
+        if flag.severity_from is None:
+            continue
+        value = parameters.get(flag.severity_from)
+        if value not in SEVERITIES:
+            where = origin[f"flags:{flag_id}"]
+            problems.append(
+                f"{where}: flag {flag_id}: severity_from '{flag.severity_from}' must be a "
+                f"parameter whose value is one of {', '.join(SEVERITIES)} (got {value!r})"
+            )
+            continue
+        collected["flags"][flag_id] = flag.model_copy(update={"severity": value})
+    scalars = {k: v for k, v in parameters.items() if isinstance(v, int | str)}
+    for question_id, question in list(collected["questions"].items()):
+        try:
+            options = [
+                o.model_copy(update={"label": _format(o.label, scalars)}) for o in question.options
+            ]
+            text = _format(question.text, scalars)
+        except KeyError as error:
+            where = origin[f"questions:{question_id}"]
+            problems.append(f"{where}: question {question_id}: unknown parameter {error}")
+            continue
+        collected["questions"][question_id] = question.model_copy(
+            update={"options": options, "text": text}
+        )
+    return problems
+
+
+def _format(text: Text, values: dict[str, Any]) -> Text:
+    if "{" not in text.fr and "{" not in text.en:
+        return text
+    return Text(fr=text.fr.format_map(values), en=text.en.format_map(values))

@@ -14,27 +14,17 @@ from pydantic import (
     model_validator,
 )
 
-STEPS: tuple[str, ...] = (
-    "commitment",
-    "partner_search",
-    "presentation",
-    "initiation",
-    "agreement",
-    "action",
+from ..vocabulary import (  # noqa: F401 - the vocabulary, re-exported for the schema's readers
+    APPROACHES,
+    SEVERITIES,
+    STEPS,
+    UNKNOWN,
+    Approach,
+    Severity,
+    Step,
 )
-APPROACHES: tuple[str, ...] = (
-    "humanitarian",
-    "development",
-    "institutional_support",
-    "mutual_interest",
-)
-SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
-LANGS: tuple[str, ...] = ("fr", "en")
-UNKNOWN = "unknown"
 
-Step = Literal["commitment", "partner_search", "presentation", "initiation", "agreement", "action"]
-Approach = Literal["humanitarian", "development", "institutional_support", "mutual_interest"]
-Severity = Literal["high", "medium", "low"]
+LANGS: tuple[str, ...] = ("fr", "en")
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 
 
@@ -141,14 +131,25 @@ class Option(Strict):
     label: Text
 
 
+Side = Literal["north", "south", "both", "context", "requester"]
+SourceKind = Literal["seed", "interpretation", "policy"]
+
+
 class Question(Strict):
-    """One question of the readiness interview; options go from least to most favourable."""
+    """One question of the readiness interview; options go from least to most favourable
+    (`ordinal: false` when they have no such order, e.g. who requests the assessment).
+
+    `side`: whose situation it asks about — the Northern or Southern local government, both
+    (the relationship), the context (the country), or the requester's own process. A key question
+    is one without which no verdict can be given; `key_rationale` says why."""
 
     id: Identifier
     area: Identifier | None = None
     step: Step
-    side: Literal["north", "south", "both", "context"]
+    side: Side
     key: bool = False
+    key_rationale: Text | None = None
+    ordinal: bool = True
     actionable: bool = True
     text: Text
     help: Text
@@ -172,6 +173,8 @@ class Question(Strict):
     def _unknown_reason(self) -> Question:
         if not self.accepts_unknown and not self.unknown_reason:
             raise ValueError("accepts_unknown: false needs an unknown_reason")
+        if self.key and self.key_rationale is None:
+            raise ValueError("a key question needs a key_rationale (why no verdict without it)")
         return self
 
     def option_ids(self) -> list[str]:
@@ -218,9 +221,18 @@ class RuleDef(Strict):
 
 
 class Flag(Strict):
+    """A weakness the answers show. The source text gives no severity: `severity` is a
+    judgement, declared as such — `source_kind` says whether the flag states what the text
+    states (seed), reads it (interpretation) or is a choice of this tool (policy), and
+    `severity_rationale` why this severity. `severity_from` names a parameter that sets the
+    severity instead (e.g. how much the context weighs, which a ministry may set)."""
+
     id: Identifier
     severity: Severity
+    severity_from: Identifier | None = None
     area: Identifier
+    source_kind: SourceKind
+    severity_rationale: Text
     text: Text
     source: Source
 
@@ -270,3 +282,16 @@ class Parameter(Strict):
 class ScoreLabel(Strict):
     score: int = Field(ge=0, le=3)
     label: Text
+
+
+class Migration(Strict):
+    """An answer of an earlier version of the rules and what it becomes, so that a stored
+    profile or an old profile file loses nothing: `becomes` lists the answers that replace it
+    (empty: the question no longer exists and its answer is dropped, `note` says why)."""
+
+    id: Identifier
+    question: Identifier
+    option: Identifier | None = None  # None: whatever the option
+    becomes: dict[Identifier, Identifier] = {}  # answers set, where the profile has none
+    keep: bool = False  # the old answer stays (the question still exists)
+    note: Text

@@ -19,6 +19,7 @@ import typer
 
 from ..cli_common import Lang, LangOption, RulesOption, fail, knowledge
 from ..i18n import t
+from .store import WORKSPACE_ENV
 
 
 class TemplateFormat(StrEnum):
@@ -37,6 +38,15 @@ StoreOption = Annotated[
         "--store",
         help="Register URL (SQLAlchemy, e.g. postgresql+psycopg://…) or SQLite file; "
         "default $COOPDEC_STORE or ./coopdec.sqlite.",
+    ),
+]
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        envvar=WORKSPACE_ENV,
+        help="Workspace of the register (a directorate or a team: each sees only its own "
+        "assessments); default $COOPDEC_WORKSPACE or 'default'.",
     ),
 ]
 WorkersOption = Annotated[
@@ -66,6 +76,26 @@ def _progress(label: str):
         bar.update(task, completed=done, total=total)
 
     return bar, update
+
+
+def checked_workspace(value: str | None, lang: str) -> str:
+    """The --workspace given, or the default one; a name not allowed is bad input (exit 2)."""
+    from .store import WorkspaceError, workspace_name
+
+    try:
+        return workspace_name(value)
+    except WorkspaceError as error:
+        fail(t(lang, error.key, **error.values))
+
+
+def cli_user() -> str:
+    """Who stores from the command line, as recorded on each assessment: the system login."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name (some containers)
+        return "cli"
 
 
 def template_rows(kb, lang: str) -> tuple[list[str], list[str]]:
@@ -168,6 +198,7 @@ def register(app: typer.Typer) -> None:
         ),
         lang: LangOption = Lang.fr,
         store: StoreOption = None,
+        workspace: WorkspaceOption = None,
         workers: WorkersOption = None,
         no_reports: Annotated[
             bool, typer.Option("--no-reports", help="Skip the per-request reports (faster).")
@@ -189,6 +220,7 @@ def register(app: typer.Typer) -> None:
         kb = knowledge(rules)
         if not file.is_file():
             fail(t(code, "screen.refuse.missing", file=file))
+        workspace = checked_workspace(workspace, code)
         options = ScreenOptions(
             lang=code,
             out_dir=out,
@@ -198,6 +230,8 @@ def register(app: typer.Typer) -> None:
             chunk_size=chunk_size,
             rules_dir=rules,
             store_url=store_url(store),
+            workspace=workspace,
+            user_id=cli_user(),
         )
         try:
             table = RequestTable(file, str(file), kb, code)
@@ -224,14 +258,21 @@ def register(app: typer.Typer) -> None:
                 out=out,
             )
         )
+        if result.not_stored:
+            errors = out / "errors.csv"
+            typer.echo(
+                t(code, "screen.cli.not_stored", count=result.not_stored, path=errors), err=True
+            )
         if result.rejected_rows:
             typer.echo(t(code, "screen.cli.see_errors", path=out / "errors.csv"), err=True)
+        if result.rejected_rows or result.not_stored:
             raise typer.Exit(1)
 
     @app.command()
     def history(
         partnership: Annotated[str, typer.Argument(help="Partnership id (the row's id).")],
         store: StoreOption = None,
+        workspace: WorkspaceOption = None,
         lang: LangOption = Lang.fr,
         fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
     ) -> None:
@@ -240,8 +281,9 @@ def register(app: typer.Typer) -> None:
         from .store import StoreError
 
         code = lang.value
+        workspace = checked_workspace(workspace, code)
         try:
-            entries = read_history(store, partnership)
+            entries = read_history(store, partnership, workspace)
         except StoreError as error:
             fail(str(error))
         if fmt == ListFormat.json:
@@ -256,7 +298,7 @@ def register(app: typer.Typer) -> None:
 
         headers = [
             t(code, f"screen.history.{k}")
-            for k in ("date", "verdict", "next_step", "rules_version", "source")
+            for k in ("date", "verdict", "next_step", "rules_version", "source", "user")
         ]
         rows = [
             [
@@ -265,6 +307,7 @@ def register(app: typer.Typer) -> None:
                 e.next_step,
                 e.rules_version,
                 plain(e.source_file),
+                plain(e.user_id or "-"),
             ]
             for e in entries
         ]
@@ -278,6 +321,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def rescreen(
         store: StoreOption = None,
+        workspace: WorkspaceOption = None,
         lang: LangOption = Lang.fr,
         workers: WorkersOption = None,
         rules: RulesOption = None,
@@ -291,7 +335,13 @@ def register(app: typer.Typer) -> None:
 
         code = lang.value
         kb = knowledge(rules)
-        options = ScreenOptions(lang=code, workers=workers or default_workers(), rules_dir=rules)
+        options = ScreenOptions(
+            lang=code,
+            workers=workers or default_workers(),
+            rules_dir=rules,
+            workspace=checked_workspace(workspace, code),
+            user_id=cli_user(),
+        )
         bar, update = _progress(t(code, "screen.cli.progress"))
         try:
             with bar:

@@ -105,12 +105,16 @@ class BatchJob:
         store_url: str | None,
         reports: bool = False,
         limits: BatchLimits | None = None,
+        workspace: str | None = None,
+        user_id: str | None = None,
     ):
         self.filename = filename
         self.limits = limits or BatchLimits()
         self.folder = Path(tempfile.mkdtemp(prefix="coopdec-batch-"))
         (self.folder / "input").write_bytes(data)
         order = {"filename": filename, "lang": lang, "store_url": store_url, "reports": reports}
+        # the signed-in user's workspace and id: the records are theirs (ui/auth.py)
+        order["workspace"], order["user_id"] = workspace, user_id
         order["limits"] = self.limits.model_dump()
         order["parent"] = os.getpid()
         (self.folder / "order.json").write_text(json.dumps(order), encoding="utf-8")
@@ -257,6 +261,8 @@ def _screen(base: Path, order: dict, limits: BatchLimits) -> ScreenResult:
         workers=limits.workers,
         chunk_size=10,  # finer progress for people watching
         store_url=order["store_url"],
+        workspace=order.get("workspace"),
+        user_id=order.get("user_id"),
         keep_results=True,
         reuse_stored=True,
     )

@@ -30,8 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
 
 from ..assessment import Assessment
+from ..i18n import t
+from ..inputs import shorten
 from ..knowledge.loader import KnowledgeBase
-from ..profile import Profile
+from ..profile import Profile, validate_profile
 from .outputs import (
     RequestSummary,
     SummaryCounts,
@@ -45,14 +47,24 @@ from .outputs import (
     safe_name,
     write_summary,
 )
-from .store import HistoryEntry, NewRecord, Store, profile_hash
+from .store import (
+    HistoryEntry,
+    NewRecord,
+    Saved,
+    Store,
+    StoreError,
+    pack,
+    profile_hash,
+    unpack,
+    workspace_name,
+)
 from .store import store_url as store_url_of
 from .table import RequestTable, RowProblem
 
 Progress = Callable[[int, int | None], None]
 # What a worker receives per request: the profile's data, the stem of its report file (None: no
 # report), and the result the register already holds for it (None: to assess).
-Item = tuple[dict, str | None, str | None]
+Item = tuple[dict, str | None, bytes | None]
 
 
 class ScreenOptions(BaseModel):
@@ -68,6 +80,8 @@ class ScreenOptions(BaseModel):
     chunk_size: int = Field(default=20, ge=1, le=10_000)
     rules_dir: Path | None = None
     store_url: str | None = None
+    workspace: str | None = None  # the register's workspace (None: the default one)
+    user_id: str | None = None  # who stores the assessments (recorded on each)
     keep_results: bool = False
     # Rows whose (id, answers and metadata, rules version) the register already holds, in the
     # same language, are not assessed again: their stored result is used (the app's re-uploads).
@@ -82,7 +96,8 @@ class ScreenResult:
     source: str
     assessed: int = 0
     stored: int = 0
-    reused: int = 0  # assessed rows whose result came from the register (reuse_stored)
+    reused: int = 0  # rows whose result came from the register (reuse_stored)
+    not_stored: int = 0  # assessed, but refused by the register (each one in errors.csv)
     rejected: list[RowProblem] = field(default_factory=list)
     rejected_rows: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -130,20 +145,24 @@ class Worker:
         self.reports_dir = reports_dir
         self.pdf = pdf
 
-    def assess_chunk(self, items: list[Item]) -> list[tuple[str, str, RequestSummary]]:
-        """(profile data, report file stem, stored result) → (profile JSON, result JSON,
-        summary) each; a stored result is read back instead of assessing again."""
+    def assess_chunk(self, items: list[Item]) -> list[tuple[bytes, bytes, RequestSummary]]:
+        """(profile data, report file stem, stored result) → (profile, result, summary) each,
+        the profile and the result as the register keeps them (compressed JSON: here, in
+        parallel); a stored result is read back instead of assessing again."""
         done = []
         for data, report_name, stored in items:
-            profile = Profile.model_validate(data)
+            # a profile stored under earlier rules is read as a file is: its old answers
+            # migrated (rules/migrations.yaml), its problems named
+            profile = validate_profile(data, self.kb, str(data.get("id") or "profile"), self.lang)
             if stored is not None:
-                assessment = Assessment.model_validate_json(stored)
+                assessment = Assessment.model_validate_json(unpack(stored))
             else:
                 assessment = self.assessor.assess(profile, self.lang)
             if report_name and self.reports_dir is not None:
                 self._write_report(profile, assessment, report_name)
             summary = summarise(profile, assessment)
-            done.append((profile.model_dump_json(), assessment.model_dump_json(), summary))
+            result_z = stored if stored is not None else pack(assessment.model_dump_json())
+            done.append((pack(profile.model_dump_json()), result_z, summary))
         return done
 
     def _write_report(self, profile: Profile, assessment: Assessment, name: str) -> None:
@@ -190,7 +209,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
-def _assess_in_worker(items: list[Item]) -> list[tuple[str, str, RequestSummary]]:
+def _assess_in_worker(items: list[Item]) -> list[tuple[bytes, bytes, RequestSummary]]:
     assert _WORKER is not None, "pool initializer did not run"
     return _WORKER.assess_chunk(items)
 
@@ -199,7 +218,7 @@ def pipeline(
     chunks: Iterable[list[Item]],
     options: ScreenOptions,
     reports_dir: Path | None,
-) -> Iterator[list[tuple[str, str, RequestSummary]]]:
+) -> Iterator[list[tuple[bytes, bytes, RequestSummary]]]:
     """Assess chunks in order, in `options.workers` processes with at most two chunks per
     worker in flight (so a 10-million-row file does not queue 10 million profiles)."""
     if options.workers <= 1:
@@ -242,7 +261,9 @@ def screen_requests(
     result.warnings = table.warnings()
     areas = list(kb.areas)
     out = options.out_dir
-    store = Store(options.store_url) if options.store_url else None  # fails before any output
+    store = (  # fails before any output
+        Store(options.store_url, options.workspace, options.user_id) if options.store_url else None
+    )
     reports_dir = staging = None
     results_writer = errors_writer = None
     if out is not None:
@@ -264,27 +285,35 @@ def screen_requests(
             reports_dir.mkdir()
     taken: set[str] = set()
     source_name = Path(table.filename).name
+    row_numbers: deque[list[int]] = deque()  # the file's row numbers of the chunks in flight
+
+    def reject(problems: list[RowProblem]) -> None:
+        if options.keep_results:  # the CLI streams them to errors.csv only
+            result.rejected.extend(problems)
+        if errors_writer is not None:
+            for problem in problems:
+                errors_writer.write(problem_values(problem))
 
     reuse = store is not None and options.reuse_stored
     known = StoredResults(store, kb.version, options.lang) if reuse else None
 
     def chunks() -> Iterator[list[Item]]:
         chunk: list[tuple[Profile, str | None]] = []
+        numbers: list[int] = []
         for row in table.rows():
             if row.profile is None:
                 result.rejected_rows += 1
-                if options.keep_results:  # the CLI streams them to errors.csv only
-                    result.rejected.extend(row.problems)
-                if errors_writer is not None:
-                    for problem in row.problems:
-                        errors_writer.write(problem_values(problem))
+                reject(row.problems)
                 continue
             name = safe_name(row.profile.id or "", taken) if reports_dir else None
             chunk.append((row.profile, name))
+            numbers.append(row.number)
             if len(chunk) >= options.chunk_size:
+                row_numbers.append(numbers)
                 yield items(chunk)
-                chunk = []
+                chunk, numbers = [], []
         if chunk:
+            row_numbers.append(numbers)
             yield items(chunk)
 
     def items(chunk: list[tuple[Profile, str | None]]) -> list[Item]:
@@ -297,8 +326,9 @@ def screen_requests(
 
     try:
         for done in pipeline(chunks(), options, reports_dir):
+            numbers = row_numbers.popleft()
             records = []
-            for profile_json, result_json, summary in done:
+            for profile_z, result_z, summary in done:
                 result.assessed += 1
                 result.counts.add(summary)
                 if results_writer is not None:
@@ -314,12 +344,20 @@ def screen_requests(
                         lang=options.lang,
                         verdict=summary.verdict,
                         next_step=summary.next_step,
-                        profile_json=profile_json,
-                        result_json=result_json,
+                        profile_z=profile_z,
+                        result_z=result_z,
                     )
                 )
             if store is not None:
-                result.stored += store.save(records)
+                saved = _save(store, records, result.stored, options.lang)
+                result.stored += saved.stored
+                result.not_stored += len(saved.refused)
+                reject(
+                    [
+                        not_stored_problem(numbers[index], records[index], reason, options.lang)
+                        for index, reason in saved.refused
+                    ]
+                )
             if progress is not None:
                 progress(result.assessed + result.rejected_rows, table.estimated_rows)
         for writer in (results_writer, errors_writer):
@@ -349,8 +387,8 @@ class StoredResults:
     def __init__(self, store: Store, rules_version: str, lang: str):
         self.store, self.rules_version, self.lang = store, rules_version, lang
 
-    def lookup(self, profiles: list[Profile]) -> dict[int, str]:
-        """Position in `profiles` -> stored result JSON, for those already assessed."""
+    def lookup(self, profiles: list[Profile]) -> dict[int, bytes]:
+        """Position in `profiles` -> stored result (compressed JSON), for those already assessed."""
         from sqlalchemy import select
         from sqlalchemy.orm import Session
 
@@ -362,20 +400,41 @@ class StoredResults:
             select(
                 AssessmentRecord.partnership_id,
                 AssessmentRecord.profile_hash,
-                AssessmentRecord.result_json,
+                AssessmentRecord.result_z,
             )
             .where(AssessmentRecord.partnership_id.in_(ids))
             .where(AssessmentRecord.rules_version == self.rules_version)
             .where(AssessmentRecord.lang == self.lang)
+            .where(AssessmentRecord.workspace == self.store.workspace)
         )
-        found: dict[int, str] = {}
+        found: dict[int, bytes] = {}
         # the store's own guard: its errors name the register with the password masked
         with self.store._guard("cannot be read"), Session(self.store.engine) as session:
-            for partnership, digest, result_json in session.execute(query):
+            for partnership, digest, result_z in session.execute(query):
                 position = keys.get((partnership, digest))
                 if position is not None:
-                    found[position] = result_json
+                    found[position] = result_z
         return found
+
+
+def _save(store: Store, records: list[NewRecord], stored_before: int, lang: str) -> Saved:
+    """Save a chunk; if the register fails as a whole, say how much of the batch is kept and
+    that running it again stores the rest (nothing is stored twice)."""
+    try:
+        return store.save(records)
+    except StoreError as error:
+        message = t(lang, "screen.store.stopped", error=error, stored=stored_before)
+        raise StoreError(message) from None
+
+
+def not_stored_problem(row: int, record: NewRecord, reason: str, lang: str) -> RowProblem:
+    """A row assessed but refused by the register: its own line in errors.csv."""
+    return RowProblem(
+        row=row,
+        column=t(lang, "screen.column.register"),
+        value=shorten(record.partnership_id),
+        problem=t(lang, "screen.problem.not_stored", reason=reason),
+    )
 
 
 STAGING_PREFIX = ".coopdec-partial-"
@@ -418,6 +477,8 @@ def screen_table(
     reports: bool = False,
     rules_dir: Path | None = None,
     workers: int = 1,
+    workspace: str | None = None,
+    user_id: str | None = None,
 ) -> ScreenResult:
     """For the app: screen an uploaded table (CSV, XLSX or JSON bytes).
 
@@ -425,8 +486,9 @@ def screen_table(
     rejected rows (`rejected`, one RowProblem per problem), warnings (unknown columns),
     summary counts (`counts`) and the chart files (`charts`, PNG and SVG). Outputs go to
     `out_dir` (a new temporary folder when None, so results.xlsx and summary.pdf can be
-    offered for download); records go to the store when `store_url` is given. Raises
-    `TableError` (one message) when the file is not a table of requests."""
+    offered for download); records go to the store when `store_url` is given, in `workspace`
+    (None: the default one), recorded as stored by `user_id`. Raises `TableError` (one message)
+    when the file is not a table of requests, `StoreError` when the register cannot be used."""
     from ..engine.assess import default_assessor
     from ..knowledge.lint import load_checked
 
@@ -438,20 +500,26 @@ def screen_table(
         workers=workers,
         rules_dir=rules_dir,
         store_url=store_url,
+        workspace=workspace,
+        user_id=user_id,
         keep_results=True,
     )
     with RequestTable(file_bytes, filename, kb, lang) as table:
         return screen_requests(table, kb, options)
 
 
-def history(store_url: str | None, partnership_id: str) -> list[HistoryEntry]:
-    """For the app and `coopdec history`: the assessments of one partnership, oldest first
-    (store_url None = $COOPDEC_STORE or ./coopdec.sqlite)."""
+def history(
+    store_url: str | None, partnership_id: str, workspace: str | None = None
+) -> list[HistoryEntry]:
+    """For the app and `coopdec history`: the assessments of one partnership in one workspace
+    (None: the default one), oldest first (store_url None = $COOPDEC_STORE or
+    ./coopdec.sqlite)."""
     url = store_url_of(store_url)
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:" and not Path(database).exists():
+        workspace_name(workspace)  # a bad name is said even when there is nothing to read
         return []  # reading must not create an empty register
-    store = Store(url)
+    store = Store(url, workspace)
     try:
         return store.history(partnership_id)
     finally:
@@ -483,9 +551,10 @@ def rescreen(
     options: ScreenOptions,
     progress: Progress | None = None,
 ) -> list[Change]:
-    """Re-assess the latest profile of each partnership whose rules_version is not the
-    current one, store the new assessments and say what changed."""
-    store = Store(store_url)
+    """Re-assess the latest profile of each partnership of the workspace (options.workspace)
+    whose rules_version is not the current one, store the new assessments and say what
+    changed."""
+    store = Store(store_url, options.workspace, options.user_id)
     changes: list[Change] = []
     pending: deque[list] = deque()  # the stored records of the chunks in flight
     try:
@@ -499,9 +568,7 @@ def rescreen(
 
         for done in pipeline(chunks(), options, None):
             records = []
-            for before, (profile_json, result_json, summary) in zip(
-                pending.popleft(), done, strict=True
-            ):
+            for before, (profile_z, result_z, summary) in zip(pending.popleft(), done, strict=True):
                 changes.append(
                     Change(
                         partnership_id=before.partnership_id,
@@ -522,11 +589,14 @@ def rescreen(
                         lang=options.lang,
                         verdict=summary.verdict,
                         next_step=summary.next_step,
-                        profile_json=profile_json,
-                        result_json=result_json,
+                        profile_z=profile_z,
+                        result_z=result_z,
                     )
                 )
-            store.save(records)
+            saved = _save(store, records, 0, options.lang)
+            if saved.refused:  # a profile the register kept is always storable again
+                index, reason = saved.refused[0]
+                raise StoreError(f"{records[index].partnership_id}: {reason}")
             if progress is not None:
                 progress(len(changes), len(stale_ids))
     finally:

@@ -1,9 +1,11 @@
 """The screening register: every assessment kept with its profile, result and rules version.
 
 SQLAlchemy 2 so that a directorate can move from the default SQLite file to PostgreSQL by
-changing a URL. A record is one row holding both the profile and the complete result, written in
-a transaction per batch chunk: an interrupted batch leaves whole records or none. The unique
-key (partnership id, hash of the profile, rules version) makes re-running a file a no-op.
+changing a URL; the schema is made by versioned migrations (schema.py, migrations/). A record is
+one row holding both the profile and the complete result (compressed), written in a transaction
+per batch chunk: an interrupted batch leaves whole records or none. The unique key (workspace,
+partnership id, hash of the profile, rules version) makes re-running a file a no-op. A Store is
+a handle on one workspace: a served app's users each see only their own.
 """
 
 from __future__ import annotations
@@ -13,36 +15,45 @@ import hashlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import (
     DateTime,
     Integer,
+    LargeBinary,
     String,
-    Text,
     UniqueConstraint,
     create_engine,
     func,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from ..profile import Profile
+from ..errors import CoopdecError
+from ..i18n import t
+from ..inputs import shorten
+from ..profile import CONTROL_IN_ID, Profile
+from .schema import NewerSchemaError, ensure_schema
 
 DEFAULT_STORE = "sqlite:///coopdec.sqlite"
 STORE_ENV = "COOPDEC_STORE"
+WORKSPACE_ENV = "COOPDEC_WORKSPACE"  # the CLI's --workspace, and `coopdec ui --workspace`'s
+DEFAULT_WORKSPACE = "default"  # the CLI's and a local app's, and that of records made before
+WORKSPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 _PASSWORD_IN_URL = re.compile(r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<user>[^:/@\s]*):[^\s]*@")
 
 
-class StoreError(ValueError):
+class StoreError(CoopdecError):
     """The store URL cannot be opened or used; the message names it, its password masked."""
 
 
@@ -72,34 +83,91 @@ class Base(DeclarativeBase):
 
 
 class AssessmentRecord(Base):
-    """One assessment of one partnership: inputs, complete output, and where it came from."""
+    """One assessment of one partnership in one workspace: when, what it said, with which rules,
+    from which file, by whom; the profile and the complete result as zlib-compressed JSON. The
+    table is created by the migrations (schema.py), not from this class."""
 
-    __tablename__ = "screening_assessments"
+    __tablename__ = "coopdec_assessments"
     __table_args__ = (
-        UniqueConstraint("partnership_id", "profile_hash", "rules_version", name="uq_assessment"),
+        UniqueConstraint(
+            "workspace",
+            "partnership_id",
+            "profile_hash",
+            "rules_version",
+            name="uq_coopdec_assessment",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    partnership_id: Mapped[str] = mapped_column(String(200), index=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    partnership_id: Mapped[str] = mapped_column(String(200))
     profile_hash: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(64))
-    assessed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC
+    assessed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
     source_file: Mapped[str] = mapped_column(String(500))
     lang: Mapped[str] = mapped_column(String(2))
     verdict: Mapped[str] = mapped_column(String(40))
     next_step: Mapped[str] = mapped_column(String(40))
-    profile_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    profile_z: Mapped[bytes] = mapped_column(LargeBinary)
+    result_z: Mapped[bytes] = mapped_column(LargeBinary)
+
+    @property
+    def profile_json(self) -> str:
+        return unpack(self.profile_z)
+
+    @property
+    def result_json(self) -> str:
+        return unpack(self.result_z)
+
+
+# zlib starts from a preset dictionary, text like the records' (bench/make_packing_dictionary.py):
+# a record's profile and result, ~15-25 KB of JSON, take ~2.5 KB instead of ~5 KB with zlib
+# alone. A record names
+# its dictionary by the Adler-32 in its zlib header, so a dictionary is never changed once used:
+# a new one is a new file, and this names it.
+DICTIONARIES = Path(__file__).with_name("dictionaries")
+PACKING_DICTIONARY = "v2.txt"
+_FDICT = 0x20  # the zlib header's flag: a preset dictionary, its Adler-32 in the next 4 bytes
+
+
+@cache
+def _dictionaries() -> dict[int, bytes]:
+    """Every dictionary shipped, by the Adler-32 that records packed with it carry."""
+    return {zlib.adler32(data): data for data in map(Path.read_bytes, DICTIONARIES.glob("*.txt"))}
+
+
+@cache
+def _packing_dictionary() -> bytes:
+    return (DICTIONARIES / PACKING_DICTIONARY).read_bytes()
+
+
+def pack(text: str) -> bytes:
+    """JSON text as the register keeps it: zlib, level 9, from the packing dictionary."""
+    packer = zlib.compressobj(9, zdict=_packing_dictionary())
+    return packer.compress(text.encode("utf-8")) + packer.flush()
+
+
+def unpack(data: bytes) -> str:
+    """The JSON text of a record: packed with a dictionary, or with zlib alone (the records
+    copied by migration 0002)."""
+    if len(data) >= 6 and data[1] & _FDICT:
+        dictionary = _dictionaries()[int.from_bytes(data[2:6], "big")]
+        unpacker = zlib.decompressobj(zdict=dictionary)
+        return (unpacker.decompress(data) + unpacker.flush()).decode("utf-8")
+    return zlib.decompress(data).decode("utf-8")
 
 
 class HistoryEntry(BaseModel):
-    """One line of `coopdec history`: when, what it said, with which rules, from which file."""
+    """One line of `coopdec history`: when, what it said, with which rules, from which file,
+    stored by whom (None for records made before users were recorded)."""
 
     assessed_at: dt.datetime
     verdict: str
     next_step: str
     rules_version: str
     source_file: str
+    user_id: str | None = None
 
 
 def profile_hash(profile: Profile) -> str:
@@ -116,8 +184,37 @@ def store_url(value: str | None) -> str:
     return url if "://" in url else f"sqlite:///{Path(url)}"
 
 
+class WorkspaceError(StoreError):
+    """A workspace name that is not allowed; `key` and `values` give the message in any
+    language (the CLI and the app show it in theirs)."""
+
+    key = "store.workspace.invalid"
+
+    def __init__(self, value: str):
+        self.values = {"value": shorten(value, 80)}
+        super().__init__(t("en", self.key, **self.values))
+
+
+def workspace_name(value: str | None) -> str:
+    """A workspace as given (None: the default one), or WorkspaceError: 1 to 64 lowercase
+    letters, digits, '-' or '_', starting with a letter or a digit — a name that is the same
+    in a URL, a file name and a database, whatever the deployment maps to it."""
+    name = DEFAULT_WORKSPACE if value is None else value
+    if not WORKSPACE_PATTERN.fullmatch(name):
+        raise WorkspaceError(name)
+    return name
+
+
+def without_control_characters(value: str, limit: int) -> str:
+    """A label the register keeps as given (a file name, a user id) made storable: control
+    characters (a NUL cannot be stored by PostgreSQL) become U+FFFD, and it is cut to fit."""
+    return CONTROL_IN_ID.sub("\ufffd", value)[:limit]
+
+
 @dataclass
 class NewRecord:
+    """An assessment to store: the profile and the result already packed (in the worker)."""
+
     partnership_id: str
     profile_hash: str
     rules_version: str
@@ -125,20 +222,42 @@ class NewRecord:
     lang: str
     verdict: str
     next_step: str
-    profile_json: str
-    result_json: str
+    profile_z: bytes
+    result_z: bytes
+
+
+@dataclass
+class Saved:
+    """What `save` did: how many records were new, and the records (their index in the list
+    given) that the database refused, each with its reason — never dropped without a word."""
+
+    stored: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+# Errors that belong to one record's data (a value the database cannot hold): the chunk is
+# written again record by record, so that one bad record does not take the others with it.
+# Anything else (the database unreachable, the disk full) stops the batch.
+_RECORD_ERRORS = (DataError, IntegrityError)
 
 
 class Store:
-    """A handle on the register; `save` is atomic per call and ignores records already kept."""
+    """A handle on one workspace of the register: every read and write is of that workspace;
+    `save` is atomic per call, ignores records already kept and records who stored them."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(
+        self, url: str | None = None, workspace: str | None = None, user_id: str | None = None
+    ):
         self.url = store_url(url)
+        self.workspace = workspace_name(workspace)
+        self.user_id = without_control_characters(user_id, 200) if user_id else None
         try:
             self.engine: Engine = create_engine(self.url)
             if self.engine.dialect.name == "sqlite":
                 self._sqlite_setup()
-            Base.metadata.create_all(self.engine)
+            ensure_schema(self.url, self.engine)
+        except NewerSchemaError as error:
+            raise StoreError(f"store '{masked_url(self.url)}': {error}") from None
         except (SQLAlchemyError, ImportError, ValueError) as error:
             raise self._error("cannot be opened", error) from None
 
@@ -148,8 +267,13 @@ class Store:
         if isinstance(error, ValueError):  # a URL's part that does not parse: may be a secret
             reason = "not a valid URL; e.g. sqlite:///register.sqlite or postgresql+psycopg://…"
         else:
-            reason = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:300]
-        return StoreError(f"store '{masked_url(self.url)}' {what}: {scrub(reason, self.url)}")
+            reason = self._reason(error)
+        return StoreError(f"store '{masked_url(self.url)}' {what}: {reason}")
+
+    def _reason(self, error: Exception) -> str:
+        """A driver's reason in one line, without SQL, parameters or password."""
+        reason = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:300]
+        return scrub(reason, self.url)
 
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
@@ -176,18 +300,48 @@ class Store:
         else:
             return None
         return insert(AssessmentRecord).on_conflict_do_nothing(
-            index_elements=["partnership_id", "profile_hash", "rules_version"]
+            index_elements=["workspace", "partnership_id", "profile_hash", "rules_version"]
         )
 
-    def save(self, records: list[NewRecord]) -> int:
-        """Store the records in one transaction; those already kept are skipped. Returns the
-        number of new records."""
-        if not records:
-            return 0
+    def _rows(self, records: list[NewRecord]) -> list[dict]:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        rows = [{**vars(r), "assessed_at": now} for r in records]
+        return [
+            {
+                **vars(r),
+                "source_file": without_control_characters(r.source_file, 500),
+                "workspace": self.workspace,
+                "user_id": self.user_id,
+                "assessed_at": now,
+            }
+            for r in records
+        ]
+
+    def save(self, records: list[NewRecord]) -> Saved:
+        """Store the records in one transaction; those already kept are skipped. If the
+        database refuses one record's data, the others are stored one by one and the refused
+        ones are returned with the reason."""
+        if not records:
+            return Saved()
+        rows = self._rows(records)
+        try:
+            return Saved(stored=self._write(rows))
+        except _RECORD_ERRORS:
+            pass  # one record's data, most likely: written one by one below
+        except SQLAlchemyError as error:
+            raise self._error("cannot be written", error) from None
+        saved = Saved()
+        for index, row in enumerate(rows):
+            try:
+                saved.stored += self._write([row])
+            except _RECORD_ERRORS as error:
+                saved.refused.append((index, self._reason(error)))
+            except SQLAlchemyError as error:
+                raise self._error("cannot be written", error) from None
+        return saved
+
+    def _write(self, rows: list[dict]) -> int:
         statement = self._insert()
-        with self._guard("cannot be written"), self.engine.begin() as connection:
+        with self.engine.begin() as connection:
             if statement is not None:
                 done = connection.execute(statement.returning(AssessmentRecord.id), rows)
                 return len(done.all())
@@ -195,6 +349,7 @@ class Store:
             for row in rows:
                 exists = connection.execute(
                     select(AssessmentRecord.id).where(
+                        AssessmentRecord.workspace == row["workspace"],
                         AssessmentRecord.partnership_id == row["partnership_id"],
                         AssessmentRecord.profile_hash == row["profile_hash"],
                         AssessmentRecord.rules_version == row["rules_version"],
@@ -205,29 +360,35 @@ class Store:
                     inserted += 1
             return inserted
 
+    def _mine(self):
+        return AssessmentRecord.workspace == self.workspace
+
     def history(self, partnership_id: str) -> list[HistoryEntry]:
-        """The assessments of one partnership, oldest first."""
+        """The assessments of one partnership in this workspace, oldest first."""
         with self._guard("cannot be read"), Session(self.engine) as session:
-            records = session.scalars(
-                select(AssessmentRecord)
-                .where(AssessmentRecord.partnership_id == partnership_id)
+            rows = session.execute(
+                select(
+                    AssessmentRecord.assessed_at,
+                    AssessmentRecord.verdict,
+                    AssessmentRecord.next_step,
+                    AssessmentRecord.rules_version,
+                    AssessmentRecord.source_file,
+                    AssessmentRecord.user_id,
+                )
+                .where(self._mine(), AssessmentRecord.partnership_id == partnership_id)
                 .order_by(AssessmentRecord.assessed_at, AssessmentRecord.id)
             )
-            return [
-                HistoryEntry(
-                    assessed_at=r.assessed_at,
-                    verdict=r.verdict,
-                    next_step=r.next_step,
-                    rules_version=r.rules_version,
-                    source_file=r.source_file,
-                )
-                for r in records
-            ]
+            return [HistoryEntry(**row._asdict()) for row in rows]
 
     def stale_ids(self, rules_version: str) -> list[int]:
-        """Ids of the latest record of each partnership assessed under other rules (read at
-        once, before any write: SQLite would not let a write commit under an open read)."""
-        newest = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.partnership_id)
+        """Ids of the latest record of each partnership of this workspace assessed under other
+        rules (read at once, before any write: SQLite would not let a write commit under an
+        open read)."""
+        newest = (
+            select(func.max(AssessmentRecord.id))
+            .where(self._mine())
+            .group_by(AssessmentRecord.partnership_id)
+        )
         with self._guard("cannot be read"), Session(self.engine) as session:
             query = (
                 select(AssessmentRecord.id)
@@ -238,20 +399,23 @@ class Store:
             return list(session.scalars(query))
 
     def records(self, ids: list[int]) -> list[AssessmentRecord]:
-        """The records with these ids, in the order of `ids`."""
+        """The records of this workspace with these ids, in the order of `ids` (an id of
+        another workspace is not found)."""
         with self._guard("cannot be read"), Session(self.engine) as session:
             found = {
                 r.id: r
                 for r in session.scalars(
-                    select(AssessmentRecord).where(AssessmentRecord.id.in_(ids))
+                    select(AssessmentRecord).where(self._mine(), AssessmentRecord.id.in_(ids))
                 )
             }
             session.expunge_all()
-        return [found[i] for i in ids]
+        return [found[i] for i in ids if i in found]
 
     def count(self) -> int:
+        """The number of assessments in this workspace."""
         with self._guard("cannot be read"), Session(self.engine) as session:
-            return session.scalar(select(func.count(AssessmentRecord.id))) or 0
+            query = select(func.count(AssessmentRecord.id)).where(self._mine())
+            return session.scalar(query) or 0
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,11 +28,19 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
+from ..errors import CoopdecError
 from ..i18n import catalogue, t
 from ..inputs import DuplicateKeys, InputRefused, load_json, shorten
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import UNKNOWN
-from ..profile import Profile, check_answers, field_message, refusal_text
+from ..profile import (
+    ControlCharacter,
+    Profile,
+    check_answers,
+    field_message,
+    migrate_answers,
+    refusal_text,
+)
 from .readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -69,7 +77,7 @@ _SPACES = re.compile(r"\s+")
 _FR_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
-class TableError(ValueError):
+class TableError(CoopdecError):
     """The file is not a table of requests at all; one message for the user, exit code 2."""
 
 
@@ -125,6 +133,18 @@ class Vocabulary:
                 for word in (*UNKNOWN_WORDS, *unknown_labels):
                     table.setdefault(normalise(word), UNKNOWN)
             self.options[question.id] = table
+        # Questions of earlier releases (rules/migrations.yaml): a table of those days is read,
+        # its answers migrated like a profile's, nothing refused for being old.
+        self.retired: dict[str, list[str]] = {}
+        for migration in kb.migrations.values():
+            if migration.question in kb.questions:
+                continue
+            options = self.retired.setdefault(migration.question, [])
+            if migration.option is not None and migration.option not in options:
+                options.append(migration.option)
+        for question_id, options in self.retired.items():
+            self.headers.setdefault(normalise(question_id), question_id)
+            self.options[question_id] = {normalise(o): o for o in options}
 
     def column(self, header: object) -> str | None:
         return self.headers.get(normalise(header)) if header is not None else None
@@ -133,6 +153,8 @@ class Vocabulary:
         return self.options[question_id].get(normalise(value))
 
     def allowed(self, question_id: str) -> list[str]:
+        if question_id in self.retired:
+            return list(self.retired[question_id])
         question = self.kb.questions[question_id]
         return question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
 
@@ -193,7 +215,7 @@ class RowBuilder:
         if not values.get("id"):
             problems.append(self.problem(number, header_of.get("id", "id"), "", "missing_id"))
         answers: dict[str, str] = {}
-        for question_id in self.kb.questions:
+        for question_id in [*self.kb.questions, *self.vocabulary.retired]:
             raw = values.get(question_id, "")
             if not raw:
                 continue
@@ -231,7 +253,7 @@ class RowBuilder:
         if isinstance(answers, dict):
             converted = {}
             for question_id, raw in answers.items():
-                if question_id not in self.kb.questions:
+                if question_id not in self.kb.questions | self.vocabulary.retired:
                     problems.append(
                         self.problem(number, f"answers.{question_id}", str(raw), "question")
                     )
@@ -265,6 +287,8 @@ class RowBuilder:
     def _validate(self, number, data, problems, header_of, values) -> Row:
         try:
             profile = Profile.model_validate(data)
+            migrated, _ = migrate_answers(profile.answers, self.kb, self.lang)
+            profile = profile.model_copy(update={"answers": migrated})
         except ValidationError as error:
             for detail in error.errors():
                 path = [str(p) for p in detail["loc"]]
@@ -274,6 +298,19 @@ class RowBuilder:
                 shown = values.get(column, cell_text(detail.get("input", "")))
                 if isinstance(detail.get("input"), dict | list):
                     shown = ""
+                control = (detail.get("ctx") or {}).get("error")
+                if isinstance(control, ControlCharacter):  # a NUL would not even be storable
+                    problems.append(
+                        self.problem(
+                            number,
+                            header_of.get(column, column),
+                            str(shown),
+                            "control_character",
+                            code=control.code,
+                            position=control.position,
+                        )
+                    )
+                    continue
                 problems.append(
                     self.problem(
                         number,

@@ -18,6 +18,7 @@ from coopdec_expert.assessment import Assessment
 from coopdec_expert.i18n import t, tn
 from coopdec_expert.knowledge.models import UNKNOWN
 from coopdec_expert.profile import Profile, ProfileError, field_message
+from coopdec_expert.vocabulary import REQUESTER
 
 from .. import profile_io, state
 from ..state import tr
@@ -217,7 +218,8 @@ def page_plan(assessment: Assessment, answers: dict[str, str]) -> dict[str, obje
     named = [q for q in named_by_verdict(assessment) if q not in answers or q in missing]
     unanswered = [q for q in missing if q not in answers]
     next_question = unanswered[0] if unanswered else None
-    shown = set(answers) | set(missing) | set(named)
+    # who requests is always in view: every other question is routed by it
+    shown = set(answers) | set(missing) | set(named) | {REQUESTER}
     folded = [q for q in assessment.relevant_questions if q not in shown]
     return {
         "missing": missing,
@@ -236,6 +238,8 @@ def _question(question, answers: dict[str, str], marks: list[str], where: str = 
     generation = st.session_state[state.GENERATION]
     key = f"coopdec.q.{generation}.{lang}.{question.id}"
     current = answers.get(question.id)
+    if question.id == REQUESTER and current is None:
+        current = state.engine_answers()[REQUESTER]  # as the rules read it until answered
     label = kb_text(question.text) + (f"  — *{' · '.join(marks)}*" if marks else "")
     st.radio(
         label + where,

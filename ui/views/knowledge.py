@@ -99,6 +99,16 @@ def render() -> None:
             severity = t(lang, f"severity.{flag.severity}")
             st.markdown(f"**{flag.text.get(lang)}** — {severity} · `{flag.id}`")
             quote(flag.source.section, flag.source.quote)
+            kind = t(lang, f"source_kind.{flag.source_kind}")
+            set_by = (
+                " · " + tr("kb.severity_from", parameter=flag.severity_from)
+                if flag.severity_from
+                else ""
+            )
+            st.caption(
+                f"{t(lang, 'report.severity_why')} ({kind}{set_by})"
+                f"{' : ' if lang == 'fr' else ': '}{flag.severity_rationale.get(lang)}"
+            )
     with tabs[3]:
         for rec in kb.recommendations.values():
             if not _matches(needle, rec.id, rec.text.get(lang), rec.source.quote):

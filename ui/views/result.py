@@ -23,7 +23,7 @@ from ..widgets import (
 
 def why_report():
     """explain_why of the current answers, memoised per answers and language."""
-    answers = state.answers()
+    answers = state.engine_answers()
     return state.memo(
         "why",
         (state.answers_key(answers), state.lang()),

@@ -28,7 +28,7 @@ from coopdec_expert.screening.run import ScreenResult
 from coopdec_expert.screening.store import store_url
 from coopdec_expert.screening.table import RowProblem, Vocabulary
 
-from .. import state
+from .. import auth, state
 from ..state import tr
 from ..widgets import VERDICT_COLOURS, user_text
 
@@ -119,7 +119,17 @@ def start_batch(name: str, data: bytes, reports: bool) -> None:
         st.session_state[ERROR] = tr("screening.refused", message=too_big)
         return
     limits = BatchLimits.from_environment()
-    st.session_state[JOB] = BatchJob(data, name, state.lang(), register_url(), reports, limits)
+    user = auth.current()  # the signed-in user's workspace, recorded as theirs
+    st.session_state[JOB] = BatchJob(
+        data,
+        name,
+        state.lang(),
+        register_url(),
+        reports,
+        limits,
+        workspace=user.workspace,
+        user_id=user.user_id,
+    )
 
 
 def finish_batch(job: BatchJob, progress: Progress) -> None:
@@ -473,8 +483,8 @@ def _history(batch: Batch | None) -> None:
     if not partnership:
         st.caption(tr("screening.history.hint"))
         return
-    try:
-        entries = history(register_url(), partnership)
+    try:  # the user's workspace only: another directorate's partnerships are not theirs
+        entries = history(register_url(), partnership, auth.current().workspace)
     except StoreError as error:
         st.error(_register_failed(error))
         return
@@ -491,6 +501,7 @@ def _history(batch: Batch | None) -> None:
                 t(lang, "screen.history.next_step"): step_label(e.next_step),
                 t(lang, "screen.history.rules_version"): e.rules_version,
                 t(lang, "screen.history.source"): e.source_file,
+                t(lang, "screen.history.user"): e.user_id or "",
             }
             for e in entries
         ]

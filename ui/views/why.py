@@ -71,7 +71,7 @@ def _why_not_panel() -> None:
         format_func=labels.__getitem__,
         key=f"coopdec.target.{lang}",
     )
-    report = why_not(state.assessor(), state.answers(), target, lang)
+    report = why_not(state.assessor(), state.engine_answers(), target, lang)
     if report.reached:
         st.success(t(lang, "explain.reached"))
         return
@@ -242,7 +242,7 @@ def _what_if_panel() -> None:
 
 def paths_panel() -> None:
     lang = state.lang()
-    answers = state.answers()
+    answers = state.engine_answers()
     st.subheader(tr("why.path_title"))
     report = state.memo(
         "path",

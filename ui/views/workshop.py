@@ -108,7 +108,7 @@ def _why_report(profile: Profile):
     return state.memo(
         "workshop.why",
         (st.session_state[CASE], lang),
-        lambda: explain_why(state.assessor(), dict(profile.answers), lang),
+        lambda: explain_why(state.assessor(), state.assessor().answers_for(profile), lang),
     )
 
 
@@ -192,7 +192,7 @@ def _change(profile: Profile, assessment) -> None:
     report = state.memo(
         "workshop.path",
         (st.session_state[CASE], lang),
-        lambda: paths_to_next_level(state.assessor(), dict(profile.answers), lang),
+        lambda: paths_to_next_level(state.assessor(), state.assessor().answers_for(profile), lang),
     )
     if assessment.readiness.verdict == "ready":
         st.success(tr("workshop.already_ready"))
@@ -212,7 +212,7 @@ def _what_stands_in_the_way(profile: Profile, assessment) -> None:
     above = [v for v in TARGET_VERDICTS if VERDICT_RANK[v] > VERDICT_RANK[current]]
     if not above:
         return
-    report = why_not(state.assessor(), dict(profile.answers), above[0], lang)
+    report = why_not(state.assessor(), state.assessor().answers_for(profile), above[0], lang)
     headlines = list(dict.fromkeys(o.text for o in report.obstacles if o.code != "open_question"))
     if headlines:
         target = t(lang, f"verdict.{above[0]}")
