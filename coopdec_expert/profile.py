@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -293,7 +294,7 @@ def field_label(location: tuple, lang: str) -> str:
     return t(lang, key) if key in catalogue(lang) else ".".join(parts)
 
 
-def field_message(error: dict, lang: str) -> str:
+def field_message(error: Mapping[str, Any], lang: str) -> str:
     """What is wrong with a field, in `lang`, from one of pydantic's errors (never its English
     message, except for an unforeseen kind of error in English)."""
     kind = _FIELD_ERRORS.get(error["type"], "other")
@@ -317,7 +318,7 @@ def field_message(error: dict, lang: str) -> str:
     return t(lang, f"field_error.{kind}", **values)
 
 
-def field_problem(error: dict, lang: str = "en") -> str:
+def field_problem(error: Mapping[str, Any], lang: str = "en") -> str:
     """One pydantic error as "field 'x' (label): what is wrong (value: …)", value shortened."""
     location = error["loc"]
     if not location and isinstance((error.get("ctx") or {}).get("error"), RequesterDiffers):
@@ -345,8 +346,8 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml", lang: str 
     except InputRefused as refused:
         raise ProfileError([refusal_text(refused, lang)], source) from None
     except json.JSONDecodeError as error:
-        where = {"line": error.lineno, "column": error.colno, "reason": error.msg}
-        raise ProfileError([t(lang, "profile.problem.json", **where)], source) from None
+        place = {"line": error.lineno, "column": error.colno, "reason": error.msg}
+        raise ProfileError([t(lang, "profile.problem.json", **place)], source) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         at = (mark.line + 1, mark.column + 1) if mark else None

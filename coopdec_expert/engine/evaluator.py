@@ -104,7 +104,9 @@ class CompiledRules:
         # each distinct one is tested once per conclusion.
         by_gate: dict[str, list[str]] = {}
         for q in gated:
-            by_gate.setdefault(kb.questions[q].ask_if.model_dump_json(), []).append(q)
+            gate = kb.questions[q].ask_if
+            assert gate is not None  # _ask_if_order lists the gated questions only
+            by_gate.setdefault(gate.model_dump_json(), []).append(q)
         self._gates = [
             (compile_holds(kb.questions[questions[0]].ask_if, kb), frozenset(questions))
             for questions in by_gate.values()

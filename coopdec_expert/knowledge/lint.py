@@ -271,12 +271,12 @@ def _judgement_problems(kb: KnowledgeBase) -> list[str]:
 # What each severity does to the verdict (README: How the verdict is decided), as a flag's
 # severity_rationale must say it: a rationale arguing "conditional" on a high flag (or "not
 # ready" on a medium one) is a severity that disagrees with its own reason.
-DECLARED_EFFECT = {
+DECLARED_EFFECT: dict[str, dict[str, tuple[str, ...]]] = {
     "high": {"fr": ("pas prête",), "en": ("not ready",)},
     "medium": {"fr": ("sous conditions",), "en": ("conditional",)},
     "low": {"fr": ("verdict",), "en": ("verdict",)},
 }
-OTHER_EFFECTS = {
+OTHER_EFFECTS: dict[str, dict[str, tuple[str, ...]]] = {
     "high": {"fr": ("sous conditions",), "en": ("conditional",)},
     "medium": {"fr": ("pas prête",), "en": ("not ready",)},
     "low": {"fr": ("pas prête", "sous conditions"), "en": ("not ready", "conditional")},

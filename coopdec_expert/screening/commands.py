@@ -13,7 +13,7 @@ import io
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -212,7 +212,7 @@ def register(app: typer.Typer) -> None:
         rules: RulesOption = None,
     ) -> None:
         """Assess every request of a table: results, errors, reports, summary, register."""
-        from .run import ScreenOptions, default_workers, screen_requests
+        from .run import Language, ScreenOptions, default_workers, screen_requests
         from .store import StoreError, store_url
         from .table import RequestTable, TableError
 
@@ -222,7 +222,7 @@ def register(app: typer.Typer) -> None:
             fail(t(code, "screen.refuse.missing", file=file))
         workspace = checked_workspace(workspace, code)
         options = ScreenOptions(
-            lang=code,
+            lang=cast(Language, code),
             out_dir=out,
             reports=not no_reports,
             pdf=not no_pdf,
@@ -329,14 +329,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-assess stored requests assessed under other rules; show what changed."""
         from ..report import plain
-        from .run import ScreenOptions, default_workers
+        from .run import Language, ScreenOptions, default_workers
         from .run import rescreen as run_rescreen
         from .store import StoreError
 
         code = lang.value
         kb = knowledge(rules)
         options = ScreenOptions(
-            lang=code,
+            lang=cast(Language, code),
             workers=workers or default_workers(),
             rules_dir=rules,
             workspace=checked_workspace(workspace, code),

@@ -112,7 +112,12 @@ class BatchJob:
         self.limits = limits or BatchLimits()
         self.folder = Path(tempfile.mkdtemp(prefix="coopdec-batch-"))
         (self.folder / "input").write_bytes(data)
-        order = {"filename": filename, "lang": lang, "store_url": store_url, "reports": reports}
+        order: dict[str, object] = {
+            "filename": filename,
+            "lang": lang,
+            "store_url": store_url,
+            "reports": reports,
+        }
         # the signed-in user's workspace and id: the records are theirs (ui/auth.py)
         order["workspace"], order["user_id"] = workspace, user_id
         order["limits"] = self.limits.model_dump()
@@ -151,7 +156,7 @@ class BatchJob:
             self._stop()
             done, total = _read_progress(self.folder)
             elapsed = time.monotonic() - self.started
-            self._finish(Progress("cancelled", done, total, elapsed))
+            return self._finish(Progress("cancelled", done, total, elapsed))
         return self._final
 
     @property

@@ -216,7 +216,7 @@ def flags_as_labels(kb, lang: str, areas: list[str]) -> Callable[[list[Any]], li
 
 def result_values(summary: RequestSummary, areas: list[str]) -> list[Any]:
     """The row of results.* for one request, from the worker's compact summary."""
-    values = [
+    values: list[Any] = [
         summary.id,
         summary.north_name,
         summary.north_country,
@@ -309,9 +309,9 @@ def write_charts(out: Path, counts: SummaryCounts, kb, lang: str) -> list[Path]:
         labels = [chart_text(label) for label, _ in items][::-1]
         values = [count for _, count in items][::-1]
         figure, axes = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
-        axes.barh(labels, values, color="#2f6f9f")
+        bars = axes.barh(labels, values, color="#2f6f9f")
         axes.set_title(title)
-        axes.bar_label(axes.containers[0])
+        axes.bar_label(bars)
         axes.margins(x=0.12)
         figure.tight_layout()
         for suffix in ("png", "svg"):

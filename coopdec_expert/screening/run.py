@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
@@ -62,6 +62,7 @@ from .store import store_url as store_url_of
 from .table import RequestTable, RowProblem
 
 Progress = Callable[[int, int | None], None]
+Language = Literal["fr", "en"]  # ScreenOptions checks it when built
 # What a worker receives per request: the profile's data, the stem of its report file (None: no
 # report), and the result the register already holds for it (None: to assess).
 Item = tuple[dict, str | None, bytes | None]
@@ -72,7 +73,7 @@ class ScreenOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lang: Literal["fr", "en"] = "fr"
+    lang: Language = "fr"
     out_dir: Path | None = None
     reports: bool = True
     pdf: bool = True  # with reports: the PDF too (~1 s each for a full report; Markdown ~20 ms)
@@ -169,6 +170,7 @@ class Worker:
         from ..pdf import markdown_to_pdf
         from ..report import render
 
+        assert self.reports_dir is not None  # called only when reports are asked
         text = render(assessment, profile, self.kb, "markdown")
         (self.reports_dir / f"{name}.md").write_text(text, encoding="utf-8")
         if not self.pdf:
@@ -294,8 +296,11 @@ def screen_requests(
             for problem in problems:
                 errors_writer.write(problem_values(problem))
 
-    reuse = store is not None and options.reuse_stored
-    known = StoredResults(store, kb.version, options.lang) if reuse else None
+    known = (
+        StoredResults(store, kb.version, options.lang)
+        if store is not None and options.reuse_stored
+        else None
+    )
 
     def chunks() -> Iterator[list[Item]]:
         chunk: list[tuple[Profile, str | None]] = []
@@ -494,7 +499,7 @@ def screen_table(
 
     kb = load_checked(rules_dir) if rules_dir else default_assessor().kb
     options = ScreenOptions(
-        lang=lang,
+        lang=cast(Language, lang),
         out_dir=out_dir or Path(tempfile.mkdtemp(prefix="coopdec-screen-")),
         reports=reports,
         workers=workers,

@@ -415,7 +415,9 @@ class RequestTable:
         self.headers = [cell_text(h).strip() for h in header]
         seen: set[str] = set()
         for index, column in enumerate(columns):
-            if column is not None and column in seen:  # the same question twice: keep the first
+            if column is None:
+                continue
+            if column in seen:  # the same question twice: keep the first
                 columns[index] = None
                 self.duplicate_columns.append(self.headers[index])
             seen.add(column)
@@ -566,13 +568,13 @@ class RequestTable:
                 column = vocabulary.column(key)
                 if column is not None:
                     cells[column] = (key, cell_text(value))
-            row = self._from_cells(position, cells)
-            if row is not None:
+            built = self._from_cells(position, cells)
+            if built is not None:
                 problems = self.builder.duplicate_keys(position, item)
                 problems += self._typos(position, item)
                 if problems:
-                    row = Row(position, None, [*row.problems, *problems], row.partnership_id)
-                yield row
+                    built = Row(position, None, [*built.problems, *problems], built.partnership_id)
+                yield built
 
     def _typos(self, position: int, item: dict) -> list[RowProblem]:
         """Keys of a JSON item nearly spelt as a column it lacks: this item's error."""
