@@ -433,6 +433,9 @@ def examples(
 from .screening.commands import register as _register_screening  # noqa: E402
 
 _register_screening(app)
+from .matching.commands import register as _register_matching  # noqa: E402
+
+_register_matching(app)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
