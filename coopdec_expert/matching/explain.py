@@ -109,7 +109,9 @@ class Explainer:
             "actor_links": self._links,
         }
         components = [builders[c](north, south, fractions) for c in CRITERIA]
-        score = sum(c.points or 0 for c in components)
+        # the ranked number itself (components are rounded for display, their sum may differ
+        # from it by a few tenths)
+        score = float(matcher.scores(np.array([i]), np.array([j]))[0, 0])
         return Proposal(
             rank=rank,
             north=north.id,
