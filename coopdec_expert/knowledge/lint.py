@@ -151,6 +151,20 @@ def _matching_problems(kb: KnowledgeBase) -> list[str]:
                 f"{where}: parameter {criterion.weight_from} is a weight: the text gives none, "
                 'its source must be "policy choice"'
             )
+    share = kb.parameters.get("match_unknown_share")
+    for name in ("match_shared_stakes_for_full", "match_exchange_for_full"):
+        full = kb.parameters.get(name)
+        if share is None or full is None:
+            continue
+        if not isinstance(full.value, int) or full.value < 1:
+            problems.append(f"parameter {name} must be a whole number >= 1 (got {full.value!r})")
+        elif not isinstance(share.value, int) or not 0 <= share.value * full.value <= 100:
+            # an unknown must not count for more than the first known level (1 / full): else
+            # filling in a first shared stake would lower a pair's score
+            problems.append(
+                f"parameter match_unknown_share ({share.value!r}) must be between 0 and "
+                f"100 / {name} ({full.value!r}): an unknown counts for less than one known match"
+            )
     themes = kb.vocabularies.get("themes")
     if themes is not None and len(themes.terms) > MAX_THEMES:
         problems.append(f"vocabulary themes: {len(themes.terms)} themes; at most {MAX_THEMES}")
