@@ -155,16 +155,11 @@ def register(app: typer.Typer) -> None:
         tops = (
             {for_id: matcher.top_for(for_id, top)} if for_id is not None else matcher.top_all(top)
         )
-        groups = [
-            (
-                sheet,
-                [
-                    explainer.proposal(r, i, j)
-                    for r, (i, j, _) in enumerate(tops[sheet.id], start=1)
-                ],
-            )
-            for sheet in targets
-        ]
+        if for_id is None:
+            explained = explainer.register(tops)
+        else:
+            explained = {for_id: explainer.proposals([(i, j) for i, j, _ in tops[for_id]])}
+        groups = [(sheet, explained[sheet.id]) for sheet in targets]
         if fmt in (MatchFormat.csv, MatchFormat.xlsx, MatchFormat.pdf) and out is None:
             fail(t(code, "matching.cli.needs_out", format=fmt.value))
         if fmt in (MatchFormat.csv, MatchFormat.xlsx):

@@ -5,6 +5,8 @@ score.py's matrices."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..assessment import Out, SourceRef
@@ -42,6 +44,16 @@ class Component(Out):
     fields: list[str]
     findings: list[str]
     stronger: list[str]
+
+
+@dataclass
+class Block:
+    """The fractions and scores of a block of pairs, and where each sheet is in it."""
+
+    fractions: dict[str, np.ndarray]
+    totals: np.ndarray
+    row_at: dict[int, int]
+    col_at: dict[int, int]
 
 
 class Proposal(Out):
@@ -95,11 +107,49 @@ class Explainer:
         )
 
     def proposal(self, rank: int, i: int, j: int) -> Proposal:
+        """One pair's proposal (Northern sheet i, Southern sheet j)."""
+        return self.proposals([(i, j)])[0]
+
+    def proposals(self, pairs: list[tuple[int, int]], block: Block | None = None) -> list[Proposal]:
+        """The proposals of the pairs, ranked in the order given. Pairs sharing one sheet (a
+        sheet's best partners) are scored in one block — or in `block`, computed once for a
+        whole register: the same functions, the same numbers as the ranking."""
+        if not pairs:
+            return []
+        if block is None:
+            block = self.block(
+                np.array(sorted({i for i, _ in pairs})), np.array(sorted({j for _, j in pairs}))
+            )
+        result = []
+        for rank, (i, j) in enumerate(pairs, start=1):
+            at = (block.row_at[i], block.col_at[j])
+            fractions = {k: float(v[at]) for k, v in block.fractions.items()}
+            result.append(self._proposal(rank, i, j, fractions, float(block.totals[at])))
+        return result
+
+    def block(self, rows: np.ndarray, cols: np.ndarray) -> Block:
+        return Block(
+            fractions=self.matcher.fractions(rows, cols),
+            totals=self.matcher.scores(rows, cols),
+            row_at={int(r): k for k, r in enumerate(rows)},
+            col_at={int(c): k for k, c in enumerate(cols)},
+        )
+
+    def register(self, tops: dict[str, list[tuple[int, int, float]]]) -> dict[str, list[Proposal]]:
+        """Every sheet's proposals, the whole register's fractions computed once."""
+        rows = np.arange(len(self.matcher.north.sheets))
+        cols = np.arange(len(self.matcher.south.sheets))
+        if not len(rows) or not len(cols):
+            return {sheet_id: [] for sheet_id in tops}
+        block = self.block(rows, cols)
+        return {
+            sheet_id: self.proposals([(i, j) for i, j, _ in found], block)
+            for sheet_id, found in tops.items()
+        }
+
+    def _proposal(self, rank: int, i: int, j: int, fractions: dict, score: float) -> Proposal:
         matcher = self.matcher
         north, south = matcher.north.sheets[i], matcher.south.sheets[j]
-        fractions = {
-            k: float(v[0, 0]) for k, v in matcher.fractions(np.array([i]), np.array([j])).items()
-        }
         builders = {
             "shared_stakes": self._shared,
             "exchange": self._exchange,
@@ -109,9 +159,8 @@ class Explainer:
             "actor_links": self._links,
         }
         components = [builders[c](north, south, fractions) for c in CRITERIA]
-        # the ranked number itself (components are rounded for display, their sum may differ
-        # from it by a few tenths)
-        score = float(matcher.scores(np.array([i]), np.array([j]))[0, 0])
+        # `score` is the ranked number itself (components are rounded for display: their sum
+        # may differ from it by a few tenths)
         return Proposal(
             rank=rank,
             north=north.id,
@@ -355,8 +404,6 @@ class Explainer:
 
 
 def proposals_for(matcher: Matcher, sheet_id: str, top: int, lang: str = "fr") -> list[Proposal]:
-    explainer = Explainer(matcher, lang)
-    return [
-        explainer.proposal(rank, i, j)
-        for rank, (i, j, _) in enumerate(matcher.top_for(sheet_id, top), start=1)
-    ]
+    return Explainer(matcher, lang).proposals(
+        [(i, j) for i, j, _ in matcher.top_for(sheet_id, top)]
+    )

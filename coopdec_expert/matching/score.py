@@ -173,6 +173,26 @@ class Side:
     index: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class Sparse:
+    """Facts about a few pairs (links between actors, existing partnerships) as index arrays:
+    Northern sheet, Southern sheet, value."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, by_row: dict[int, dict[int, float]]) -> Sparse:
+        triples = [(i, j, v) for i, row in by_row.items() for j, v in row.items()]
+        rows, cols, values = zip(*triples, strict=True) if triples else ((), (), ())
+        return cls(
+            np.array(rows, dtype=np.intp),
+            np.array(cols, dtype=np.intp),
+            np.array(values, dtype=float),
+        )
+
+
 def _mask(values: list[str], bits: dict[str, int]) -> int:
     mask = 0
     for value in values:
@@ -215,8 +235,8 @@ class Matcher:
         self.policy = Policy.of(kb)
         self.north = encode([s for s in sheets if s.side == "north"], kb, self.policy)
         self.south = encode([s for s in sheets if s.side == "south"], kb, self.policy)
-        self._links = self._pairs_of_links()
-        self._partnered = self._partnered_pairs()
+        self._links = Sparse.of(self._pairs_of_links())
+        self._partnered = Sparse.of(self._partnered_pairs())
 
     # --- sparse pair facts: links between actors, existing partnerships ---------------------
     def _places(self, side: Side) -> tuple[dict, dict]:
@@ -228,9 +248,9 @@ class Matcher:
             by_country.setdefault(folded(sheet.country), []).append(i)
         return by_place, by_country
 
-    def _pairs_of_links(self) -> dict[tuple[int, int], float]:
-        """(north, south) -> best link fraction between their actors, for pairs with one."""
-        found: dict[tuple[int, int], float] = {}
+    def _pairs_of_links(self) -> dict[int, dict[int, float]]:
+        """north -> south -> best link fraction between their actors, for pairs with one."""
+        found: dict[int, dict[int, float]] = {}
         share = self.policy.country_link_share
         for mine, other, north_first in (
             (self.north, self.south, True),
@@ -244,22 +264,24 @@ class Matcher:
                         strong = by_place.get((country, folded(link.place))) if link.place else None
                         for j in by_country.get(country, []):
                             value = 1.0 if strong and j in strong else share
-                            key = (i, j) if north_first else (j, i)
-                            found[key] = max(found.get(key, 0.0), value)
+                            row, col = (i, j) if north_first else (j, i)
+                            pairs = found.setdefault(row, {})
+                            pairs[col] = max(pairs.get(col, 0.0), value)
         return found
 
-    def _partnered_pairs(self) -> set[tuple[int, int]]:
+    def _partnered_pairs(self) -> dict[int, dict[int, float]]:
         names = {}
         for k, side in enumerate((self.north, self.south)):
             for i, sheet in enumerate(side.sheets):
                 for key in (folded(sheet.id), folded(sheet.name)):
                     names.setdefault((k, key), []).append(i)
-        pairs = set()
+        pairs: dict[int, dict[int, float]] = {}
         for k, side in enumerate((self.north, self.south)):
             for i, sheet in enumerate(side.sheets):
                 for partner in sheet.partnerships:
                     for j in names.get((1 - k, folded(partner)), []):
-                        pairs.add((i, j) if k == 0 else (j, i))
+                        row, col = (i, j) if k == 0 else (j, i)
+                        pairs.setdefault(row, {})[col] = 1.0
         return pairs
 
     # --- fractions -----------------------------------------------------------------------
@@ -306,12 +328,8 @@ class Matcher:
             n.occupied[rows][:, None], (len(rows), len(cols))
         ).copy()
         links = np.where(n.links_listed[rows][:, None] | s.links_listed[cols][None, :], 0.0, np.nan)
-        if self._links:
-            row_at = {int(r): k for k, r in enumerate(rows)}
-            col_at = {int(c): k for k, c in enumerate(cols)}
-            for (i, j), value in self._links.items():
-                if i in row_at and j in col_at:
-                    links[row_at[i], col_at[j]] = value
+        r, c, values = self._in_block(self._links, rows, cols)
+        links[r, c] = values
         result["actor_links"] = links
         return result
 
@@ -328,13 +346,22 @@ class Matcher:
         pair already partnered (never proposed)."""
         total = sum(self.points(self.fractions(rows, cols)).values())
         total = np.asarray(total, dtype=float)
-        if self._partnered:
-            row_at = {int(r): k for k, r in enumerate(rows)}
-            col_at = {int(c): k for k, c in enumerate(cols)}
-            for i, j in self._partnered:
-                if i in row_at and j in col_at:
-                    total[row_at[i], col_at[j]] = -np.inf
+        r, c, _ = self._in_block(self._partnered, rows, cols)
+        total[r, c] = -np.inf
         return total
+
+    def _in_block(self, facts: Sparse, rows: np.ndarray, cols: np.ndarray):
+        """(positions in rows, positions in cols, values) of the sparse facts inside the block,
+        found with index arrays (no Python loop over the register)."""
+        if not len(facts.values):
+            return facts.rows, facts.cols, facts.values
+        row_pos = np.full(len(self.north.sheets), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.south.sheets), -1)
+        col_pos[cols] = np.arange(len(cols))
+        r, c = row_pos[facts.rows], col_pos[facts.cols]
+        inside = (r >= 0) & (c >= 0)
+        return r[inside], c[inside], facts.values[inside]
 
     # --- ranking -------------------------------------------------------------------------
     def side_of(self, sheet_id: str) -> tuple[str, int] | None:
