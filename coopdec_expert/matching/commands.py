@@ -15,9 +15,6 @@ import typer
 from ..cli_common import Lang, LangOption, RulesOption, fail, knowledge
 from ..i18n import t
 
-TABLE_SUFFIXES = (".csv", ".xlsx")
-SHEET_SUFFIXES = (".yaml", ".yml", ".json")
-
 
 class MatchFormat(StrEnum):
     text = "text"
@@ -39,9 +36,7 @@ def collect_sheets(paths: list[Path], kb, lang: str) -> tuple[list, list[str]]:
     """The sheets of the files and folders given (YAML/JSON sheets, CSV/XLSX tables), and the
     problems of rows left out. A file that cannot be read at all, or an id given twice, is bad
     input (exit 2)."""
-    from ..screening.table import TableError
-    from .sheet import SheetError, load_sheets
-    from .table import read_sheet_table
+    from .sources import SHEET_SUFFIXES, TABLE_SUFFIXES, SourceProblem, merged, read_source
 
     files: list[Path] = []
     for path in paths:
@@ -53,48 +48,15 @@ def collect_sheets(paths: list[Path], kb, lang: str) -> tuple[list, list[str]]:
             files.append(path)
         else:
             fail(f"{path}: {t(lang, 'matching.problem.missing')}")
-    sheets, left_out, origin = [], [], {}
-    for file in files:
-        if file.suffix.lower() in TABLE_SUFFIXES:
-            try:
-                table = read_sheet_table(file, str(file), kb, lang)
-            except TableError as error:
-                fail(str(error))
-            left_out += table.warnings
-            left_out += [
-                t(
-                    lang,
-                    "matching.cli.row_error",
-                    file=file,
-                    row=e.row,
-                    id=e.sheet,
-                    message=e.message,
-                )
-                for e in table.errors
-            ]
-            found = [
-                (s, f"{file}:{t(lang, 'matching.cli.row', row=i)}")
-                for i, s in enumerate(table.sheets)
-            ]
-        else:
-            try:
-                found = [(s, str(file)) for s in load_sheets(file, kb, lang)]
-            except SheetError as error:
-                fail(str(error))
-        for sheet, where in found:
-            if sheet.id in origin:
-                fail(
-                    t(
-                        lang,
-                        "matching.problem.duplicate_id",
-                        id=sheet.id,
-                        first=origin[sheet.id],
-                        second=where,
-                    )
-                )
-            origin[sheet.id] = where
-            sheets.append(sheet)
-    return sheets, left_out
+    found, left_out = [], []
+    try:
+        for file in files:
+            sheets, problems = read_source(str(file), file.read_bytes(), kb, lang)
+            found += sheets
+            left_out += problems
+        return merged(found, lang), left_out
+    except SourceProblem as error:
+        fail(str(error))
 
 
 def register(app: typer.Typer) -> None:
