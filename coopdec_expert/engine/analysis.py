@@ -61,6 +61,7 @@ class OpenQuestions:
         modal_of: Callable[[dict[str, str]], Modal],
         nearby_of: Callable[[dict[str, str], Outcome, Modal, frozenset[str]], tuple[str, str]]
         | None = None,
+        relevant_of: Callable[[dict[str, str]], frozenset[str]] | None = None,
     ):
         self.kb = kb
         self.policy = policy
@@ -69,6 +70,9 @@ class OpenQuestions:
         # the outcome of answers that differ from an evaluated set only in a few questions
         self.nearby_of = nearby_of
         self.modal_of = modal_of
+        # the questions that can be asked for a set of answers (one pass of the rules, without
+        # the verdict): what a completion needs
+        self.relevant_of = relevant_of or (lambda answers: outcome_of(answers).relevant)
         self.influential = influential_questions(kb)
         self.gating = gating_questions(kb)
         self.any_siblings = any_siblings(kb)
@@ -82,7 +86,11 @@ class OpenQuestions:
         no open question is left)."""
         completed = dict(answers)
         while True:
-            todo = [q for q in self.outcome_of(completed).open_questions if q != keep]
+            todo = [
+                q
+                for q in self.relevant_of(completed)
+                if q != keep and completed.get(q, UNKNOWN) == UNKNOWN
+            ]
             if not todo:
                 return completed
             for q in todo:

@@ -100,6 +100,15 @@ class CompiledRules:
         self.always_relevant = frozenset(q.id for q in questions if q.ask_if is None)
         gated = _ask_if_order(kb)
         self._ask_if = [(q, compile_holds(kb.questions[q].ask_if, kb)) for q in gated]
+        # The same ask_if is shared by many questions (a partner exists, the South is known…):
+        # each distinct one is tested once per conclusion.
+        by_gate: dict[str, list[str]] = {}
+        for q in gated:
+            by_gate.setdefault(kb.questions[q].ask_if.model_dump_json(), []).append(q)
+        self._gates = [
+            (compile_holds(kb.questions[questions[0]].ask_if, kb), frozenset(questions))
+            for questions in by_gate.values()
+        ]
         self._ask_if_possible = [
             (q, compile_modal(kb.questions[q].ask_if, kb, True)) for q in gated
         ]
@@ -133,7 +142,9 @@ class CompiledRules:
             if self.single_pass or len(fired) == before:
                 break
         relevant = set(self.always_relevant)
-        relevant.update(q for q, holds in self._ask_if if holds(answers, facts))
+        for holds, questions in self._gates:
+            if holds(answers, facts):
+                relevant |= questions
         return Conclusions(frozenset(fired), frozenset(facts), frozenset(relevant))
 
     def nearby(
@@ -143,13 +154,30 @@ class CompiledRules:
         base: Conclusions,
         base_modal: Modal,
     ) -> tuple[Conclusions, Modal] | None:
-        """Both readings for answers that differ from a base set only in `changed`, none of
-        which changes what is asked: the rules that cannot depend on them keep the base's
-        result, the others are evaluated again in order. None when that does not apply."""
-        if not self.modal_single_pass or changed & self.gating:
+        """Both readings for answers that differ from a base set only in `changed`: the rules
+        that cannot depend on them keep the base's result, the others are evaluated again in
+        order. When a changed question gates others (ask_if), what is asked is worked out again
+        (a few tests) and the rules reading a question whose askability moved are evaluated
+        again too. None when the possible reading is not a single pass (negations, facts in an
+        ask_if): then evaluate in full."""
+        if not self.modal_single_pass:
             return None
-        again = [entry for q in changed for entry in self._dependents.get(q, ())]
-        if len(changed) > 1:
+        askable = base_modal.askable
+        relevant = base.relevant
+        reach = changed
+        if changed & self.gating:
+            asked: set[str] = set(self.always_relevant)
+            for question_id, test in self._ask_if_possible:
+                if test(answers, _EMPTY, _EMPTY, asked):
+                    asked.add(question_id)
+            fresh_relevant = set(self.always_relevant)
+            for holds, questions in self._gates:
+                if holds(answers, _EMPTY):  # single pass: no ask_if reads a fact
+                    fresh_relevant |= questions
+            reach = changed | (asked ^ askable)
+            askable, relevant = frozenset(asked), frozenset(fresh_relevant)
+        again = [entry for q in reach for entry in self._dependents.get(q, ())]
+        if len(reach) > 1:
             seen: set[str] = set()
             again = [e for e in sorted(again, key=self._position) if not _first(seen, e[0])]
         dropped = {entry[0] for entry in again}
@@ -158,7 +186,6 @@ class CompiledRules:
         concludes = self._concludes
         facts = {f for r in fired & self._concluding for f in concludes[r]}
         possible_facts = {f for r in possible & self._concluding for f in concludes[r]}
-        askable = base_modal.askable
         for rule_id, holds, possibly, conclude in again:
             if holds(answers, facts):
                 fired.add(rule_id)
@@ -168,7 +195,7 @@ class CompiledRules:
             elif possibly(answers, possible_facts, _EMPTY, askable):
                 possible.add(rule_id)
                 possible_facts.update(conclude)
-        conclusions = Conclusions(frozenset(fired), frozenset(facts), base.relevant)
+        conclusions = Conclusions(frozenset(fired), frozenset(facts), relevant)
         return conclusions, Modal(frozenset(possible), conclusions.fired, askable)
 
     def _position(self, entry) -> int:

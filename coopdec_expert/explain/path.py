@@ -73,13 +73,31 @@ def _improvements(assessor: Assessor, answers: dict[str, str], question_id: str)
     return options if current == UNKNOWN else options[options.index(current) + 1 :]
 
 
-def _moves(base: Outcome, result: Outcome) -> list[Literal["verdict", "next_step"]]:
-    moves: list[Literal["verdict", "next_step"]] = []
-    if VERDICT_RANK[result.verdict] > VERDICT_RANK[base.verdict]:
+Move = Literal["verdict", "next_step"]
+
+
+def _moves(base: Outcome, result: Outcome | tuple[str, str]) -> list[Move]:
+    verdict, step = result if isinstance(result, tuple) else (result.verdict, result.next_step)
+    moves: list[Move] = []
+    if VERDICT_RANK[verdict] > VERDICT_RANK[base.verdict]:
         moves.append("verdict")
-    if STEPS.index(result.next_step) > STEPS.index(base.next_step):
+    if STEPS.index(step) > STEPS.index(base.next_step):
         moves.append("next_step")
     return moves
+
+
+class _Near:
+    """(verdict, next step) of the answers with a few changes, evaluated from the base's
+    reading (Assessor.nearby: only the rules the changed questions reach)."""
+
+    def __init__(self, assessor: Assessor, answers: dict[str, str], base: Outcome):
+        self.assessor, self.answers, self.base = assessor, answers, base
+        self.modal = assessor.modal(answers)
+
+    def __call__(self, changes: dict[str, str]) -> tuple[str, str]:
+        return self.assessor.nearby(
+            {**self.answers, **changes}, self.base, self.modal, frozenset(changes)
+        )
 
 
 def paths_to_next_level(
@@ -122,6 +140,7 @@ def paths_to_next_level(
         if not r.actionable
     }
 
+    near = _Near(assessor, answers, base)
     found: list[tuple[frozenset[str], dict[str, str], Outcome]] = []
     searched = 0
     for size in range(1, max_changes + 1):
@@ -136,10 +155,9 @@ def paths_to_next_level(
                 continue
             best = {q: _improvements(assessor, answers, q)[-1] for q in combo}
             searched += 1
-            result = assessor.quick({**answers, **best})
-            if not _moves(base, result):
+            if not _moves(base, near(best)):
                 continue
-            changes = _lowest_that_works(assessor, answers, best, base)
+            changes = _lowest_that_works(assessor, answers, best, base, near)
             confirmed = assessor.outcome({**answers, **changes})  # the engine of record
             if _moves(base, confirmed) != _moves(base, assessor.quick({**answers, **changes})):
                 continue  # never expected: the differential tests keep the two equal
@@ -170,15 +188,15 @@ def paths_to_next_level(
 
 
 def _lowest_that_works(
-    assessor: Assessor, answers: dict[str, str], best: dict[str, str], base: Outcome
+    assessor: Assessor, answers: dict[str, str], best: dict[str, str], base: Outcome, near: _Near
 ) -> dict[str, str]:
     """Lower each change to the least favourable option that still moves the same things."""
-    wanted = _moves(base, assessor.quick({**answers, **best}))
+    wanted = _moves(base, near(best))
     chosen = dict(best)
     for question_id in sorted(chosen):
         for option in _improvements(assessor, answers, question_id):
             trial = {**chosen, question_id: option}
-            if _moves(base, assessor.quick({**answers, **trial})) == wanted:
+            if _moves(base, near(trial)) == wanted:
                 chosen = trial
                 break
     return chosen
