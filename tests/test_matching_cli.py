@@ -283,3 +283,13 @@ def test_register_keeps_versions_and_matches(tmp_path, register_url):
     reze = next(p for p in json.loads(matched.stdout)[0]["proposals"] if p["north"] == "reze")
     shared = next(c for c in reze["components"] if c["criterion"] == "shared_stakes")
     assert shared["points"] == 0  # the latest version: stakes [waste], none shared
+
+
+def test_examples_list_and_copy_the_sheets(tmp_path):
+    listing = runner.invoke(app, ["examples", "--lang", "en"])
+    assert listing.exit_code == 0
+    names = sorted(f"sheets/{p.name}" for p in SHEETS.glob("*.yaml"))
+    assert all(f"\n{name}\n  " in listing.stdout for name in names)
+    copied = runner.invoke(app, ["examples", "sheets/reze", "--out", str(tmp_path)])
+    assert copied.exit_code == 0, copied.stderr
+    assert (tmp_path / "reze.yaml").read_bytes() == (SHEETS / "reze.yaml").read_bytes()

@@ -346,7 +346,7 @@ class Explainer:
                     if folded(link.country) != folded(other.country):
                         continue
                     fields.append(f"{mine.side}.actors[{index}].links")
-                    to_place = bool(link.place) and folded(link.place) in place_names(other)
+                    to_place = link.place is not None and folded(link.place) in place_names(other)
                     kind = _labels(self.kb, "actors", {actor.kind}, self.lang)
                     findings.append(
                         self._t(

@@ -37,7 +37,7 @@ from .sheet import Sheet, sheet_answers
 CRITERIA = ("shared_stakes", "exchange", "motivations", "capacity", "occupied_space", "actor_links")
 NOTES = ("recently_created", "languages")
 # capacity items: the answer each reads, per side (None: not on that side)
-CAPACITY_ANSWERS = {
+CAPACITY_ANSWERS: dict[str, dict[str, str | None]] = {
     "means": {"north": "north.capacity", "south": None},
     "in_charge": {"north": "north.in_charge", "south": "south.in_charge"},
     "mandate": {"north": "north.mandate", "south": "south.mandate"},
@@ -270,7 +270,7 @@ class Matcher:
         return found
 
     def _partnered_pairs(self) -> dict[int, dict[int, float]]:
-        names = {}
+        names: dict[tuple[int, str], list[int]] = {}
         for k, side in enumerate((self.north, self.south)):
             for i, sheet in enumerate(side.sheets):
                 for key in (folded(sheet.id), folded(sheet.name)):
