@@ -23,7 +23,7 @@ def page(monkeypatch):
     at = start_app(monkeypatch)
     at.switch_page("page_scripts/matching.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == t("fr", "matching.ui.title")
+    assert at.title[0].value == t("fr", "matching.app.title")
     return at
 
 
@@ -71,6 +71,6 @@ def test_uploaded_table_bad_rows_named_good_rows_kept(page):
 
 def test_english(page):
     english(page)
-    assert page.title[0].value == t("en", "matching.ui.title")
+    assert page.title[0].value == t("en", "matching.app.title")
     text = "\n".join(m.value for m in page.markdown)
     assert "Shared stakes" in text or "What each brings" in text

@@ -54,7 +54,7 @@ def gather(kb, lang: str) -> tuple[list, list[str], list[str]]:
     for upload in st.session_state.get(UPLOAD_KEY) or []:
         data = upload.getvalue()
         if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-            refused.append(tm("ui.too_big", file=upload.name, limit=MAX_UPLOAD_MB))
+            refused.append(tm("app.too_big", file=upload.name, limit=MAX_UPLOAD_MB))
             continue
         sources.append((upload.name, data))
     for name, data in sources:
@@ -82,7 +82,7 @@ def _component_table(proposal: Proposal) -> pd.DataFrame:
             {
                 tm("render.criterion"): c.name,
                 tm("render.points"): f"{c.points:g} / {c.weight}",
-                tm("ui.assessed"): status[c.assessed],
+                tm("app.assessed"): status[c.assessed],
             }
             for c in proposal.components
         ]
@@ -103,7 +103,7 @@ def _proposal(sheet, proposal: Proposal) -> None:
             for stronger in component.stronger:
                 st.markdown(f"- {tm('render.stronger')} {user_text(stronger)}")
             if component.fields:
-                st.caption(tm("ui.fields", fields=", ".join(component.fields)))
+                st.caption(tm("app.fields", fields=", ".join(component.fields)))
             quote(component.source.section, component.source.quote)
 
 
@@ -120,28 +120,28 @@ def _downloads(sheet, proposals: list[Proposal], kb, lang: str) -> None:
         write_rows(proposal_rows(groups, lang), path, lang)
         csv_bytes = path.read_bytes()
     columns[0].download_button(
-        tm("ui.download.csv"),
+        tm("app.download.csv"),
         csv_bytes,
         f"propositions-{sheet.id}.csv",
         "text/csv",
         key="coopdec.matching.csv",
     )
     columns[1].download_button(
-        tm("ui.download.xlsx"),
+        tm("app.download.xlsx"),
         xlsx,
         f"propositions-{sheet.id}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="coopdec.matching.xlsx",
     )
     columns[2].download_button(
-        tm("ui.download.pdf"),
+        tm("app.download.pdf"),
         lambda: markdown_to_pdf(proposals_markdown(groups, lang), tm("render.title")),
         f"propositions-{sheet.id}.pdf",
         "application/pdf",
         key="coopdec.matching.pdf",
     )
     columns[3].download_button(
-        tm("ui.download.presentation"),
+        tm("app.download.presentation"),
         lambda: markdown_to_pdf(presentation_markdown(sheet, kb, lang), sheet.name),
         f"presentation-{sheet.id}.pdf",
         "application/pdf",
@@ -152,33 +152,33 @@ def _downloads(sheet, proposals: list[Proposal], kb, lang: str) -> None:
 def render() -> None:
     kb = state.assessor().kb
     lang = state.lang()
-    st.title(tm("ui.title"))
-    st.caption(tm("ui.intro"))
-    st.checkbox(tm("ui.examples"), value=True, key=EXAMPLES_KEY)
+    st.title(tm("app.title"))
+    st.caption(tm("app.intro"))
+    st.checkbox(tm("app.examples"), value=True, key=EXAMPLES_KEY)
     st.file_uploader(
-        tm("ui.upload", limit=MAX_UPLOAD_MB),
+        tm("app.upload", limit=MAX_UPLOAD_MB),
         key=UPLOAD_KEY,
         accept_multiple_files=True,
-        help=tm("ui.upload_help"),
+        help=tm("app.upload_help"),
     )
     sheets, refused, left_out = gather(kb, lang)
     for message in refused:
         st.error(user_text(message))
     if left_out:
-        with st.expander(tm("ui.left_out", count=len(left_out)), expanded=True):
+        with st.expander(tm("app.left_out", count=len(left_out)), expanded=True):
             for message in left_out:
                 st.markdown(f"- {user_text(message)}")
     if not sheets:
-        st.info(tm("ui.no_sheets"))
+        st.info(tm("app.no_sheets"))
         return
     by_id = {s.id: s for s in sheets}
     choice = st.selectbox(
-        tm("ui.pick"),
+        tm("app.pick"),
         list(by_id),
         key=PICK_KEY,
         format_func=lambda i: f"{by_id[i].label()} — {tm(f'side.{by_id[i].side}')}",
     )
-    top = st.slider(tm("ui.top"), 1, 20, 5, key=TOP_KEY)
+    top = st.slider(tm("app.top"), 1, 20, 5, key=TOP_KEY)
     sheet = by_id[choice]
     matcher = Matcher(sheets, kb)
     pairs = [(i, j) for i, j, _ in matcher.top_for(sheet.id, top)]
@@ -189,7 +189,7 @@ def render() -> None:
     for proposal in proposals:
         _proposal(sheet, proposal)
     _downloads(sheet, proposals, kb, lang)
-    with st.expander(tm("ui.presentation")):
+    with st.expander(tm("app.presentation")):
         # escaped for Markdown already; bare addresses kept from turning into links as
         # user_text does
         st.markdown(_AUTOLINK.sub(r"\\\g<0>", presentation_markdown(sheet, kb, lang)))
