@@ -294,7 +294,7 @@ def field_label(location: tuple, lang: str) -> str:
     return t(lang, key) if key in catalogue(lang) else ".".join(parts)
 
 
-def field_message(error: Mapping[str, Any], lang: str) -> str:
+def field_message(error: Mapping[str, Any], lang: str, fields: tuple[str, ...] = _FIELDS) -> str:
     """What is wrong with a field, in `lang`, from one of pydantic's errors (never its English
     message, except for an unforeseen kind of error in English)."""
     kind = _FIELD_ERRORS.get(error["type"], "other")
@@ -309,7 +309,7 @@ def field_message(error: Mapping[str, Any], lang: str) -> str:
     values = {
         "value": "" if isinstance(value, dict | list) else shown(value),
         "limit": context.get("max_length", context.get("min_length", "")),
-        "allowed": ", ".join(_FIELDS),
+        "allowed": ", ".join(fields),
         "expected": str(context.get("expected", "")).replace("'", "").replace(" or ", ", "),
         "message": error.get("msg", ""),
     }
@@ -318,14 +318,16 @@ def field_message(error: Mapping[str, Any], lang: str) -> str:
     return t(lang, f"field_error.{kind}", **values)
 
 
-def field_problem(error: Mapping[str, Any], lang: str = "en") -> str:
+def field_problem(
+    error: Mapping[str, Any], lang: str = "en", fields: tuple[str, ...] = _FIELDS
+) -> str:
     """One pydantic error as "field 'x' (label): what is wrong (value: …)", value shortened."""
     location = error["loc"]
     if not location and isinstance((error.get("ctx") or {}).get("error"), RequesterDiffers):
         location = ("requester",)  # raised for the whole profile: it is about this field
     field, label = ".".join(shorten(p) for p in location), field_label(location, lang)
     key = "profile.problem.field" if label != field else "profile.problem.field_unlabelled"
-    text = t(lang, key, field=field, label=label, message=field_message(error, lang))
+    text = t(lang, key, field=field, label=label, message=field_message(error, lang, fields))
     value = error.get("input")
     kind = _FIELD_ERRORS.get(error["type"])
     if kind not in ("missing", "extra", "date") and not isinstance(value, dict | list):

@@ -29,6 +29,7 @@ PAGES = [
     ("page_scripts/knowledge.py", "ui.page.knowledge", ":material/menu_book:", "base"),
     ("page_scripts/workshop.py", "ui.page.workshop", ":material/groups:", "atelier"),
     ("page_scripts/screening.py", "ui.page.screening", ":material/table_view:", "tri"),
+    ("page_scripts/matching.py", "matching.app.page", ":material/handshake:", "mise-en-relation"),
 ]
 
 

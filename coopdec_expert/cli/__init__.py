@@ -3,6 +3,8 @@
 - cli/assess.py     assess, explain, interview (a profile);
 - cli/knowledge.py  questions, rules, lint, test, examples (the knowledge base);
 - cli/screening.py  template, screen, history, rescreen (the screening register);
+- cli/matching.py   match, sheet (presentation sheets and partner matching; its register in
+                    cli/matching_store.py);
 - cli/ui.py         ui (the app);
 - cli/common.py     what they share: --lang, --rules, the one-line failure.
 
@@ -46,9 +48,10 @@ def _options(
 
 
 # The commands, in the order `coopdec --help` lists them (each module adds its own to `app`).
-from . import assess, knowledge, screening  # noqa: E402
+from . import assess, knowledge, matching, screening  # noqa: E402
 
 screening.register(app)
+matching.register(app)
 
 from . import ui  # noqa: E402
 
@@ -62,4 +65,4 @@ def main() -> None:
         sys.exit(2)
 
 
-__all__ = ["app", "main", "assess", "knowledge", "screening", "ui"]
+__all__ = ["app", "main", "assess", "knowledge", "matching", "screening", "ui"]

@@ -199,6 +199,7 @@ def examples(
         typer.echo(t(code, "examples.title", n=len(names)))
         for file in names:
             typer.echo(f"\n{file}\n  {described.get(file, '')}".rstrip())
+        _list_sheets(code)
         return
     try:
         if out is None:
@@ -208,3 +209,15 @@ def examples(
     except ExampleError as error:
         fail(t(code, error.key, **error.values))
     typer.echo(t(code, "examples.copied", path=target))
+
+
+def _list_sheets(lang: str) -> None:
+    """The presentation sheets shipped with the examples (partner matching)."""
+    from ..examples import sheet_descriptions, sheet_names
+    from ..i18n import t
+
+    names, described = sheet_names(), sheet_descriptions(lang)
+    if names:
+        typer.echo("\n" + t(lang, "matching.examples.title", n=len(names)))
+    for file in names:
+        typer.echo(f"\n{file}\n  {described.get(file, '')}".rstrip())
