@@ -42,10 +42,30 @@ def descriptions(lang: str) -> dict[str, str]:
     return {m["file"]: m["situation"].strip() for m in found if m}
 
 
+SHEETS = "sheets"  # presentation sheets of partner matching (coopdec match), listed apart
+_SHEET_ROW = re.compile(r"^\| `(?P<file>sheets/[^`]+)` \| (?P<en>[^|]+?) \| (?P<fr>[^|]+?) \|")
+
+
+def sheet_names() -> list[str]:
+    """The shipped presentation sheets, as `sheets/<file>`, sorted."""
+    folder = EXAMPLES_DIR / SHEETS
+    if not folder.is_dir():
+        return []
+    return sorted(f"{SHEETS}/{p.name}" for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES)
+
+
+def sheet_descriptions(lang: str) -> dict[str, str]:
+    """`sheets/<file>` -> one-line situation, from the README's table of sheets."""
+    text = (EXAMPLES_DIR / "README.md").read_text(encoding="utf-8")
+    found = (_SHEET_ROW.match(line) for line in text.splitlines())
+    return {m["file"]: m[lang].strip() for m in found if m}
+
+
 def example_path(name: str) -> Path:
-    """The shipped file called `name`, with or without its extension."""
-    names = example_names()
-    by_stem = {Path(n).stem: n for n in names}
+    """The shipped file called `name`, with or without its extension (a sheet as
+    `sheets/<file>`)."""
+    names = example_names() + sheet_names()
+    by_stem = {Path(n).with_suffix("").as_posix(): n for n in names}
     file = name if name in names else by_stem.get(name)
     if file is None:
         raise ExampleError("examples.unknown", name=name, allowed=", ".join(by_stem))

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from .errors import CoopdecError
-from .i18n import t
+from .i18n import catalogue, t
 from .inputs import InputRefused, load_json, load_yaml, shorten, shown
 from .knowledge.loader import KnowledgeBase
 from .knowledge.models import UNKNOWN
@@ -54,6 +54,17 @@ def refuse_control_characters(value: str | None, pattern: re.Pattern = CONTROL_I
     if found is None:
         return value
     raise ControlCharacter(f"U+{ord(found.group()):04X}", found.start() + 1)
+
+
+class RequesterDiffers(ValueError):
+    """`requester` and the answer to `partnership.requester` say different things."""
+
+    def __init__(self, requester: str, given: str):
+        self.requester, self.given = requester, given
+        super().__init__(
+            f"requester '{requester}' and answer {REQUESTER} '{shorten(given)}' differ: "
+            "give one of them, or the same in both"
+        )
 
 
 class ProfileError(CoopdecError):
@@ -128,10 +139,7 @@ class Profile(BaseModel):
     def _one_requester(self) -> Profile:
         given = self.answers.get(REQUESTER)
         if self.requester is not None and given is not None and given != self.requester:
-            raise ValueError(
-                f"requester '{self.requester}' and answer {REQUESTER} '{shorten(given)}' differ: "
-                "give one of them, or the same in both"
-            )
+            raise RequesterDiffers(self.requester, given)
         if self.requester is not None:
             # One home for who requests: the answer the rules, the interview and the app read
             # (and change); the top-level field is a shorthand for writing it.
@@ -154,21 +162,30 @@ class Profile(BaseModel):
         return list(self._migrations)
 
 
-def check_answers(answers: dict[str, str], kb: KnowledgeBase) -> list[str]:
-    """One message per bad answer, naming the question and the allowed options."""
+def check_answers(answers: dict[str, str], kb: KnowledgeBase, lang: str = "en") -> list[str]:
+    """One message per bad answer, naming the question (its text too) and the allowed options
+    (with their labels, so that the message reads in the user's language)."""
     problems = []
     for question_id, option in answers.items():
         question = kb.questions.get(question_id)
         if question is None:
-            problems.append(
-                f"unknown question '{shorten(question_id)}' (see `coopdec questions` for the ids)"
-            )
+            shown_id = shorten(question_id)
+            problems.append(t(lang, "profile.problem.unknown_question", question=shown_id))
             continue
         allowed = question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
         if option not in allowed:
+            labels = {o.id: o.label.get(lang) for o in question.options}
+            labels[UNKNOWN] = t(lang, "option.unknown")
             problems.append(
-                f"question '{question_id}': option '{shorten(option)}' is not allowed; "
-                f"allowed: {', '.join(allowed)}"
+                t(
+                    lang,
+                    "profile.problem.option",
+                    question=question_id,
+                    text=question.text.get(lang),
+                    option=shorten(option),
+                    allowed=", ".join(allowed),
+                    labels=", ".join(f"{o} ({labels[o]})" for o in allowed),
+                )
             )
     return problems
 
@@ -178,12 +195,10 @@ def validate_profile(
 ) -> Profile:
     """Validate raw data (already parsed) into a Profile; raise ProfileError naming each problem."""
     if data is None or data == {} or data == "":
-        raise ProfileError(["the profile is empty"], source)
+        raise ProfileError([t(lang, "profile.problem.empty_profile")], source)
     if not isinstance(data, dict):
-        raise ProfileError(
-            [f"expected a mapping with keys such as 'answers', got {type(data).__name__}"],
-            source,
-        )
+        kind = type(data).__name__
+        raise ProfileError([t(lang, "profile.problem.not_a_mapping", kind=kind)], source)
     # No `answers` is reported, not read as "no answers": a misspelt key would lose them all.
     problems = [] if "answers" in data else [t(lang, "input.problem.no_answers")]
     raw_answers = data.get("answers")
@@ -193,8 +208,12 @@ def validate_profile(
         if bad:
             raise ProfileError(
                 [
-                    f"question '{shorten(k)}': answer {shown(raw_answers[k])} must be an option "
-                    "id (a text)"
+                    t(
+                        lang,
+                        "profile.problem.answer_not_text",
+                        question=shorten(k),
+                        value=shown(raw_answers[k]),
+                    )
                     for k in bad
                 ],
                 source,
@@ -202,14 +221,15 @@ def validate_profile(
     try:
         profile = Profile.model_validate(data)
     except ValidationError as error:
-        raise ProfileError(problems + [_field_problem(e) for e in error.errors()], source) from None
+        found = [field_problem(e, lang) for e in error.errors()]
+        raise ProfileError(problems + found, source) from None
     if problems:
         raise ProfileError(problems, source)
     answers, notes = migrate_answers(profile.answers, kb, lang)
     if notes:
         profile = profile.model_copy(update={"answers": answers})
         profile._migrations = notes
-    problems = check_answers(profile.answers, kb)
+    problems = check_answers(profile.answers, kb, lang)
     if problems:
         raise ProfileError(problems, source)
     return profile
@@ -239,12 +259,79 @@ def migrate_answers(
     return result, notes
 
 
-def _field_problem(error: Mapping[str, Any]) -> str:
-    """One pydantic error as "field 'x': what is wrong (value: …)", the value shortened."""
-    text = f"field '{'.'.join(shorten(p) for p in error['loc'])}': {error['msg']}"
+# pydantic's error types, as the catalogue names them (`field_error.<kind>`); any other type is
+# `field_error.other`. The messages name the field by its id (as written in the file) and label.
+_FIELD_ERRORS = {
+    "missing": "missing",
+    "extra_forbidden": "extra",
+    "string_type": "text",
+    "string_too_short": "empty",
+    "string_too_long": "too_long",
+    "literal_error": "choice",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "date_from_datetime_inexact": "date",
+    "date_type": "date",
+    "value_error": "date",  # besides control characters and who requests (below): `date`
+    "dict_type": "mapping",
+    "model_type": "mapping",
+    "model_attributes_type": "mapping",
+}
+_FIELDS = ("id", "title", "requester", "north", "south", "kind", "date", "notes", "answers")
+
+
+def field_label(location: tuple, lang: str) -> str:
+    """The label of a profile's field (its column in a table of requests)."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] in ("north", "south") and len(parts) > 1:
+        key = f"screen.col.{parts[0]}_{parts[1]}"
+    elif parts and parts[0] in ("north", "south"):
+        key = f"profile.field.{parts[0]}"
+    elif parts and parts[0] == "answers":
+        key = "profile.field.answers"
+    else:
+        key = f"screen.col.{parts[0]}" if parts else ""
+    return t(lang, key) if key in catalogue(lang) else ".".join(parts)
+
+
+def field_message(error: Mapping[str, Any], lang: str, fields: tuple[str, ...] = _FIELDS) -> str:
+    """What is wrong with a field, in `lang`, from one of pydantic's errors (never its English
+    message, except for an unforeseen kind of error in English)."""
+    kind = _FIELD_ERRORS.get(error["type"], "other")
+    context = error.get("ctx") or {}
     value = error.get("input")
-    if error["type"] != "value_error" and not isinstance(value, dict | list):
-        text += f" (value: {shown(value)})"
+    cause = context.get("error")  # what a validator of Profile raised (value_error)
+    if isinstance(cause, ControlCharacter):
+        return t(lang, "field_error.control", code=cause.code, position=cause.position)
+    if isinstance(cause, RequesterDiffers):
+        given = shorten(cause.given)
+        return t(lang, "field_error.requester", requester=cause.requester, given=given)
+    values = {
+        "value": "" if isinstance(value, dict | list) else shown(value),
+        "limit": context.get("max_length", context.get("min_length", "")),
+        "allowed": ", ".join(fields),
+        "expected": str(context.get("expected", "")).replace("'", "").replace(" or ", ", "),
+        "message": error.get("msg", ""),
+    }
+    if kind == "other" and lang != "en":
+        kind = "refused"
+    return t(lang, f"field_error.{kind}", **values)
+
+
+def field_problem(
+    error: Mapping[str, Any], lang: str = "en", fields: tuple[str, ...] = _FIELDS
+) -> str:
+    """One pydantic error as "field 'x' (label): what is wrong (value: …)", value shortened."""
+    location = error["loc"]
+    if not location and isinstance((error.get("ctx") or {}).get("error"), RequesterDiffers):
+        location = ("requester",)  # raised for the whole profile: it is about this field
+    field, label = ".".join(shorten(p) for p in location), field_label(location, lang)
+    key = "profile.problem.field" if label != field else "profile.problem.field_unlabelled"
+    text = t(lang, key, field=field, label=label, message=field_message(error, lang, fields))
+    value = error.get("input")
+    kind = _FIELD_ERRORS.get(error["type"])
+    if kind not in ("missing", "extra", "date") and not isinstance(value, dict | list):
+        text += t(lang, "profile.problem.value", value=shown(value))
     return text
 
 
@@ -253,7 +340,7 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml", lang: str 
     file could use to exhaust the machine (aliases, deep nesting) or to hide a value (a key
     given twice)."""
     if not text.strip():
-        raise ProfileError(["the file is empty"], source)
+        raise ProfileError([t(lang, "profile.problem.empty_file")], source)
     try:
         if suffix == ".json":
             return load_json(text)
@@ -261,18 +348,18 @@ def parse_profile_text(text: str, source: str, suffix: str = ".yaml", lang: str 
     except InputRefused as refused:
         raise ProfileError([refusal_text(refused, lang)], source) from None
     except json.JSONDecodeError as error:
-        raise ProfileError(
-            [f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"], source
-        ) from None
+        place = {"line": error.lineno, "column": error.colno, "reason": error.msg}
+        raise ProfileError([t(lang, "profile.problem.json", **place)], source) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        at = (mark.line + 1, mark.column + 1) if mark else None
         if isinstance(error, yaml.reader.ReaderError):  # a character YAML refuses: where is it
             before = text[: error.position]
-            line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
-            where = f" at line {line}, column {column}"
+            at = (before.count("\n") + 1, len(before) - before.rfind("\n"))
+        where = t(lang, "profile.problem.at", line=at[0], column=at[1]) if at else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProfileError([f"not valid YAML{where}: {shorten(problem, 200)}"], source) from None
+        message = t(lang, "profile.problem.yaml", where=where, reason=shorten(problem, 200))
+        raise ProfileError([message], source) from None
 
 
 def refusal_text(refused: InputRefused, lang: str) -> str:
@@ -291,17 +378,17 @@ def profile_from_bytes(name: str, data: bytes, kb: KnowledgeBase, lang: str = "e
     type, encoding, syntax, fields, questions and options, each named when wrong."""
     suffix = Path(name).suffix.lower()
     if len(data) > MAX_PROFILE_BYTES:
-        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], name)
+        raise ProfileError([t(lang, "profile.problem.too_big", limit=MAX_PROFILE_BYTES)], name)
     if suffix not in PROFILE_SUFFIXES:
-        raise ProfileError(
-            [f"file type '{suffix}' not supported; allowed: {', '.join(PROFILE_SUFFIXES)}"], name
-        )
+        allowed = ", ".join(PROFILE_SUFFIXES)
+        message = t(lang, "profile.problem.file_type", suffix=suffix, allowed=allowed)
+        raise ProfileError([message], name)
     if b"\x00" in data:
-        raise ProfileError(["not a UTF-8 text file"], name)
+        raise ProfileError([t(lang, "profile.problem.not_text")], name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ProfileError(["not a UTF-8 text file"], name) from None
+        raise ProfileError([t(lang, "profile.problem.not_text")], name) from None
     return validate_profile(parse_profile_text(text, name, suffix, lang), kb, name, lang)
 
 
@@ -309,7 +396,8 @@ def load_profile(path: Path | str, kb: KnowledgeBase, lang: str = "en") -> Profi
     """Read and validate a profile file (.yaml, .yml or .json)."""
     path = Path(path)
     if not path.is_file():
-        raise ProfileError(["file not found"], str(path))
+        raise ProfileError([t(lang, "profile.problem.not_found")], str(path))
     if path.stat().st_size > MAX_PROFILE_BYTES:
-        raise ProfileError([f"file larger than {MAX_PROFILE_BYTES} bytes"], str(path))
+        message = t(lang, "profile.problem.too_big", limit=MAX_PROFILE_BYTES)
+        raise ProfileError([message], str(path))
     return profile_from_bytes(str(path), path.read_bytes(), kb, lang)

@@ -40,6 +40,12 @@ WHOLE_FILE = (
     "expected a mapping",
     "larger than",
     "file type",
+    "le fichier est vide",
+    "le profil est vide",
+    "pas un fichier texte UTF-8",
+    "un tableau de clés",
+    "fichier de plus de",
+    "type de fichier",
 )
 _NAMED = re.compile(r"(?:line|ligne) \d+|field '|question '|'[^']*'|\"[^\"]*\"|«[^»]*»")
 

@@ -99,6 +99,14 @@ def test_generated_profiles_agree(assessor, answers):
     _check(assessor, answers)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=profiles(EVALUATOR))
+def test_relevance_without_the_rules_equals_a_full_conclusion(assessor, answers):
+    """The open-question analysis asks which questions are relevant without running the rules
+    (no ask_if reads a derived fact): the same set as a full conclusion's."""
+    assert assessor.rules.relevant(answers) == assessor.rules.conclude(answers).relevant
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=profiles(EVALUATOR), data=st.data())
 def test_nearby_evaluation_equals_a_full_one(assessor, answers, data):

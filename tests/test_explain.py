@@ -273,7 +273,7 @@ def test_cli_explain_modes(tmp_path):
     "args,fragment",
     [
         (["--what-if", "foo=bar"], "unknown question 'foo'"),
-        (["--what-if", "search.partner_status=maybe"], "allowed: not_started, searching"),
+        (["--what-if", "search.partner_status=maybe"], "allowed: not_started ("),
         (["--what-if", "nonsense"], "expected question=option"),
         (["--why-not", "perfect"], "allowed: insufficient_information"),
         (["--path", "--why-not", "ready"], "choose one of"),

@@ -292,6 +292,10 @@ def _text_of_every_quote(tmp_path: Path, kb) -> Path:
     kinds = ("questions", "rules", "flags", "recommendations", "areas", "steps", "approaches")
     quotes = [entry.source.quote for kind in kinds for entry in getattr(kb, kind).values()]
     quotes += [p.source.quote for p in kb.parameters.values() if p.source != "policy choice"]
+    quotes += [c.source.quote for c in kb.match_criteria.values()]
+    for vocabulary in kb.vocabularies.values():
+        cited = [vocabulary.source] + [term.source for term in vocabulary.terms]
+        quotes += [source.quote for source in cited if source != "policy choice"]
     path = tmp_path / "reference.txt"
     path.write_text("\n".join(quotes), encoding="utf-8")
     return path

@@ -68,7 +68,7 @@ def test_head_is_the_newest_migration():
 def test_a_new_register_is_made_by_the_migrations(register_url):
     Store(register_url).close()
     assert _revision(register_url) == schema.HEAD
-    assert _tables(register_url) == {"alembic_version", "coopdec_assessments"}
+    assert _tables(register_url) == {"alembic_version", "coopdec_assessments", "coopdec_sheets"}
     Store(register_url).close()  # opened again: nothing to do
     assert _revision(register_url) == schema.HEAD
     if register_url.startswith("sqlite"):  # pages that hold several packed records
@@ -200,7 +200,7 @@ def test_a_first_release_register_is_upgraded_with_its_records(register_url, ass
 
     store = Store(register_url)
     assert _revision(register_url) == schema.HEAD
-    assert _tables(register_url) == {"alembic_version", "coopdec_assessments"}
+    assert _tables(register_url) == {"alembic_version", "coopdec_assessments", "coopdec_sheets"}
     kept = all_records(register_url)
     assert [r[:8] for r in kept] == [
         (

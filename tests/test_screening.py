@@ -254,9 +254,9 @@ def test_screen_equals_assess_one_by_one(tmp_path, kb, workers):
         expected = assessor.assess(validate_profile(data, kb), "en")
         _same(stored[data["id"]], expected)
         by_id[data["id"]] = expected
-        assert summary["verdict"] == expected.readiness.verdict
-        assert summary["flags"] == [f.id for f in expected.flags]
-        assert [r[0] for r in summary["recommendations"]] == [
+        assert summary.verdict == expected.readiness.verdict
+        assert summary.flags == [f.id for f in expected.flags]
+        assert [r[0] for r in summary.recommendations] == [
             r.id for r in expected.recommendations[:3]
         ]
     with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
@@ -280,7 +280,7 @@ def test_outputs_of_a_screen(tmp_path, kb):
         tmp_path / "d.csv",
         [
             HEADER,
-            ["bf-1", "Koudougou", "Burkina Faso", "relationship", "stable"],
+            ["bf-1", "Koudougou", "Burkina Faso", "relationship", "fragile"],
             ["bf-2", "Pô", "Burkina Faso", "what", "stable"],
         ],
     )
@@ -304,14 +304,24 @@ def test_outputs_of_a_screen(tmp_path, kb):
         assert (out / name).is_file(), name
     assert (out / "summary.pdf").read_bytes().startswith(b"%PDF")
     errors = (out / "errors.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert errors[0] == "row;column;value;problem;allowed"
+    assert errors[0] == "ligne;colonne;valeur;problème;valeurs permises"  # the batch's language
     assert errors[1].startswith("3;relationship.purpose;what;")
     assert errors[1].endswith("funding_counter, projects, relationship, unknown")
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "Burkina Faso | 1" in summary and "![verdicts](charts/verdicts.png)" in summary
-    workbook = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
-    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(out / "results.xlsx")
+    sheet = workbook.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "id" and rows[1][0] == "bf-1" and len(rows) == 2
+    # for people: the header frozen and bold, a filter on every column, columns widened
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(rows[0])).column_letter}2"
+    assert sheet.column_dimensions["A"].width >= 20
+    with (out / "results.csv").open(encoding="utf-8-sig") as handle:
+        flag_ids = next(csv.DictReader(handle, delimiter=";"))["flags"].split(", ")
+    assert flag_ids and set(flag_ids) <= set(kb.flags)  # ids in the CSV, for programs…
+    shown = rows[1][rows[0].index("flags")]
+    assert shown == " · ".join(kb.flags[f].text.fr for f in flag_ids)  # …labels for people
 
 
 def test_a_question_given_twice_keeps_the_first_column_and_warns(tmp_path, kb):

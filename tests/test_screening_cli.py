@@ -214,7 +214,7 @@ def test_user_text_is_escaped_in_every_output(tmp_path):
     assert table[0]["north_name"] == "'@SUM(A1)" and table[0]["north_country"] == "'-France"
     with (out / "errors.csv").open(encoding="utf-8-sig") as handle:
         errors = list(csv.DictReader(handle, delimiter=";"))
-    assert errors[0]["value"] == "'=1+1" and errors[0]["row"] == "3"
+    assert errors[0]["valeur"] == "'=1+1" and errors[0]["ligne"] == "3"  # French headers
 
     # XLSX: text cells, never formulas
     workbook = openpyxl.load_workbook(out / "results.xlsx")

@@ -185,11 +185,19 @@ def test_rescreen_after_a_rules_change_reports_what_changed(tmp_path, register_u
     assert len(versions) == 2 and versions[0] != versions[1]
 
 
-def _errors(out) -> list[dict]:
+def _errors(out, lang: str = "fr") -> list[dict]:
+    """errors.csv's rows, keyed row / column / value / problem whatever the batch's language
+    (its headers are in that language)."""
     import csv
 
+    from coopdec_expert.i18n import t
+
+    names = {t(lang, f"screen.errors.{k}"): k for k in ("row", "column", "value", "problem")}
     with (out / "errors.csv").open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
+        return [
+            {names.get(k, k): v for k, v in row.items()}
+            for row in csv.DictReader(handle, delimiter=";")
+        ]
 
 
 def test_a_nul_in_an_id_is_that_rows_error_and_every_other_row_is_stored(tmp_path, register_url):

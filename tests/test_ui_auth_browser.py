@@ -18,7 +18,9 @@ from coopdec_expert.i18n import t
 from coopdec_expert.screening.store import NewRecord, Store, pack
 
 from .support import free_port, start_server, stop, unavailable, wait_until_healthy
-from .test_ui_browser import ARGS, CHROMIUM, WAIT_MS, _settled
+from .test_ui_browser import CHROMIUM, WAIT_MS
+from .test_ui_browser import CHROMIUM_ARGS as ARGS
+from .test_ui_browser import settled as _settled
 
 # The provider package (a test tool) uses Authlib APIs that Authlib now marks deprecated.
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

@@ -8,29 +8,33 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from coopdec_expert.cli import app as cli
 from coopdec_expert.engine.assess import default_assessor
-from coopdec_expert.i18n import t
+from coopdec_expert.i18n import t, tn
 from coopdec_expert.profile import load_profile
 from coopdec_expert.screening import TableError, screen_table
 from ui.views.screening import (
     FILTER_KEYS,
     HISTORY_PICK,
     HISTORY_TYPED,
+    JOB,
     MAX_UPLOAD_MB,
     REPORTS_KEY,
     UPLOAD_KEY,
 )
-from ui.widgets import user_text
+from ui.widgets import VERDICT_COLOURS, user_text
 
-from .test_ui import APP, EXAMPLES, download, start_app
+from .support import SERVER_CEILING_S
+from .test_ui import APP, EXAMPLES, ROOT, download, start_app
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves it out; `uv run pytest` runs it
 
@@ -41,6 +45,7 @@ EXAMPLE_FILES = [
     "bousse_cooperation_container.yaml",
     "moundou_commune_urbaine_tchad.yaml",
 ]
+FOUR = EXAMPLE_FILES
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +98,25 @@ def page(monkeypatch, tmp_path, temporary_folder):
     return at
 
 
+def wait_for_batch(at):
+    """Rerun the page, as its refresh does, until the batch process has ended (a ceiling for a
+    busy machine, not a pause)."""
+    deadline = time.monotonic() + SERVER_CEILING_S
+    while JOB in at.session_state:
+        assert time.monotonic() < deadline, "the batch did not end"
+        time.sleep(0.25)  # polling interval
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def screen(at, name: str, data: bytes, reports: bool = False):
     at.file_uploader(key=UPLOAD_KEY).set_value((name, data, "text/csv")).run()
     if reports:
         at.checkbox(key=REPORTS_KEY).check().run()
     at.button(key="coopdec.screening.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    return wait_for_batch(at)
 
 
 def table_with(at, column: str):
@@ -161,11 +178,11 @@ def test_a_filled_template_gives_the_verdicts_of_assess_and_the_files(
     assert download(page, "coopdec.screening.download.results.xlsx")[:2] == b"PK"
     assert download(page, "coopdec.screening.download.summary.pdf")[:5] == b"%PDF-"
     errors_csv = download(page, "coopdec.screening.download.errors.csv").decode("utf-8-sig")
-    assert errors_csv.strip() == "row;column;value;problem;allowed"
+    assert errors_csv.strip() == "ligne;colonne;valeur;problème;valeurs permises"
     # the charts are drawn, the temporary folder is gone
     assert len(page.get("vega_lite_chart")) >= 4  # verdict, step, countries, flags
     assert tempfile.gettempdir() == str(temporary_folder)
-    assert not list(temporary_folder.glob("coopdec-ui-screen-*"))
+    assert not list(temporary_folder.glob("coopdec-batch-*"))
 
 
 def test_a_bad_row_is_named_by_its_row_and_the_good_rows_are_still_assessed(page, template):
@@ -182,7 +199,7 @@ def test_a_bad_row_is_named_by_its_row_and_the_good_rows_are_still_assessed(page
     assert list(rejected[t("fr", "ui.screening.col.column")]) == ["relationship.purpose"]
     assert list(rejected[t("fr", "ui.screening.col.value")]) == ["nonsense"]
     assert "relationship" in rejected[t("fr", "ui.screening.col.allowed")].iloc[0]
-    assert any(t("fr", "ui.screening.rejected", rows=1) == e.value for e in page.error)
+    assert any(tn("fr", "ui.screening.rejected", 1) == e.value for e in page.error)
     results = table_with(page, t("fr", "ui.screening.col.id"))
     kb = default_assessor().kb
     assert list(results[t("fr", "ui.screening.col.id")]) == [
@@ -259,3 +276,93 @@ def test_a_file_over_the_page_limit_is_refused_before_reading(page):
     message = t("fr", "ui.screening.too_big", file="big.csv", limit=limit)
     assert [e.value for e in page.error] == [t("fr", "ui.screening.refused", message=message)]
     assert "coopdec.screening.last" not in page.session_state
+
+
+def charts(at) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Each chart of the page by its title: its data and its spec."""
+    import json
+
+    import pyarrow
+
+    found = {}
+    for chart in [*at.get("arrow_vega_lite_chart"), *at.get("vega_lite_chart")]:
+        spec = json.loads(chart.proto.spec)
+        title = spec["layer"][0].get("title")
+        data = pyarrow.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+        found[title] = (data, spec)
+    return found
+
+
+def test_charts_follow_the_filters_in_the_verdict_colours_with_whole_labels(page, template):
+    header = template[0]
+    screen(page, "demandes.csv", table_bytes(template, [example_row(n, header) for n in FOUR]))
+    kb = default_assessor().kb
+    verdicts = {
+        load_profile(EXAMPLES / n, kb).id: default_assessor().assess(load_profile(EXAMPLES / n, kb))
+        for n in FOUR
+    }
+    by_verdict = t("fr", "screen.summary.by_verdict")
+    data, spec = charts(page)[by_verdict]
+    assert sum(data.iloc[:, 1]) == len(FOUR)
+    colours = spec["layer"][0]["encoding"]["color"]["scale"]["range"]
+    order = [v for v in VERDICT_COLOURS if any(a.readiness.verdict == v for a in verdicts.values())]
+    assert colours == [VERDICT_COLOURS[v] for v in order]
+    # the flags chart: labels whole (wrapped on lines, no length limit, never "…")
+    flags_data, flags_spec = charts(page)[t("fr", "screen.summary.top_flags")]
+    axis = flags_spec["layer"][0]["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] == 0 and "split" in axis["labelExpr"]
+    assert not any(label.endswith("…") for label in flags_data.iloc[:, 0])
+    shown_flags = {label.replace("\n", " ") for label in flags_data.iloc[:, 0]}
+    raised = {f.text for a in verdicts.values() for f in a.flags}
+    assert shown_flags <= raised
+    # filtered: the charts count the requests the filters keep
+    one = order[0]
+    page.multiselect(key=FILTER_KEYS["verdict"]).select(one).run()
+    data, _ = charts(page)[by_verdict]
+    assert list(data.iloc[:, 0]) == [t("fr", f"verdict.{one}")]
+    assert sum(data.iloc[:, 1]) == sum(a.readiness.verdict == one for a in verdicts.values())
+
+
+def test_duplicate_ids_are_flagged_in_the_file_check(page, template):
+    header = template[0]
+    rows = [
+        example_row(FOUR[0], header, id="bf-1"),
+        example_row(FOUR[1], header, id="bf-2"),
+        example_row(FOUR[2], header, id="bf-1"),
+    ]
+    screen(page, "demandes.csv", table_bytes(template, rows))
+    warning = tn("fr", "ui.screening.duplicates", 1, ids="bf-1")
+    assert warning in [w.value for w in page.warning]
+    results = table_with(page, t("fr", "ui.screening.col.id"))
+    assert list(results[t("fr", "ui.screening.col.id")]) == ["bf-1", "bf-2"]
+
+
+def test_a_running_batch_shows_rows_done_of_total_and_can_be_cancelled(page, tmp_path):
+    import re
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_screening import generate
+
+    source = tmp_path / "deux-cents.csv"
+    generate(source, 200, "realistic")
+    upload = ("deux-cents.csv", source.read_bytes(), "text/csv")
+    page.file_uploader(key=UPLOAD_KEY).set_value(upload)
+    page.run()
+    page.button(key="coopdec.screening.run").click().run()
+    assert page.button(key="coopdec.screening.run").disabled  # one batch at a time
+    pattern = re.compile(r"^(\d+) sur 200 lignes traitées")
+    deadline = time.monotonic() + SERVER_CEILING_S
+    done = 0
+    while done == 0:
+        assert time.monotonic() < deadline and JOB in page.session_state, "no progress shown"
+        time.sleep(0.1)  # polling interval
+        page.run()
+        texts = [p.proto.text for p in page.get("progress")]
+        found = [pattern.match(text) for text in texts]
+        done = max((int(m.group(1)) for m in found if m), default=0)
+    page.button(key="coopdec.screening.cancel").click().run()
+    assert JOB not in page.session_state
+    notices = [i.value for i in page.info]
+    assert any(n.startswith("Tri annulé après") for n in notices), notices
+    assert not page.button(key="coopdec.screening.run").disabled

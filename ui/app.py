@@ -17,6 +17,7 @@ import streamlit as st  # noqa: E402
 
 from coopdec_expert.i18n import t  # noqa: E402
 from ui import auth, state  # noqa: E402
+from ui.localise import page_language  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,6 +29,7 @@ PAGES = [
     ("page_scripts/knowledge.py", "ui.page.knowledge", ":material/menu_book:", "base"),
     ("page_scripts/workshop.py", "ui.page.workshop", ":material/groups:", "atelier"),
     ("page_scripts/screening.py", "ui.page.screening", ":material/table_view:", "tri"),
+    ("page_scripts/matching.py", "matching.app.page", ":material/handshake:", "mise-en-relation"),
 ]
 
 
@@ -39,15 +41,20 @@ def main() -> None:
     st.set_page_config(page_title="coopdec-expert", page_icon=":handshake:", layout="wide")
     state.init()
     st.session_state["coopdec.lang_toggle"] = state.lang() == "en"
-    with st.sidebar:
-        st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
-        st.caption(state.tr("app.tagline"))
-    auth.gate()  # sign-in when served beyond this machine: nothing below runs before it
     pages = [
         st.Page(HERE / script, title=t(state.lang(), key), icon=icon, url_path=url)
         for script, key, icon, url in PAGES
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    with st.sidebar:  # the language first: a page may add its own lines below it
+        st.toggle(state.tr("lang.toggle"), key="coopdec.lang_toggle", on_change=_switch_language)
+    page_language(state.lang())
+    # sign-in when served beyond this machine: no page runs before it (the language toggle
+    # above lets the sign-in page be read in English too)
+    auth.gate()
+    page.run()
+    with st.sidebar:
+        st.caption(state.tr("app.tagline"))
 
 
 main()

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from coopdec_expert.assessment import Assessment
 from coopdec_expert.examples import EXAMPLES_DIR, example_names
 from coopdec_expert.interview import profile_yaml  # noqa: F401 - re-exported for the views
@@ -49,10 +52,18 @@ def report_markdown(assessment: Assessment, profile: Profile, kb: KnowledgeBase)
 
 def report_pdf(assessment: Assessment, profile: Profile, kb: KnowledgeBase) -> bytes:
     title = profile.title or profile.id or "coopdec-expert"
-    return markdown_to_pdf(report_markdown(assessment, profile, kb), title)
+    return markdown_pdf(report_markdown(assessment, profile, kb), title)
 
 
-def file_stem(profile: Profile) -> str:
-    """A safe file name stem for downloads."""
-    raw = profile.id or "profil"
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in raw)[:60] or "profil"
+def markdown_pdf(markdown: str, title: str) -> bytes:
+    return markdown_to_pdf(markdown, title)
+
+
+def file_stem(profile: Profile, prefix: str = "evaluation") -> str:
+    """A file name stem naming the partnership (its id, else its title, else its two local
+    governments), ASCII letters, digits and dashes: `evaluation-koudougou-rennes`."""
+    names = [side.name for side in (profile.south, profile.north) if side is not None]
+    raw = profile.id or profile.title or " ".join(names) or "partenariat"
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:60].strip("-")
+    return f"{prefix}-{slug or 'partenariat'}"

@@ -15,6 +15,7 @@ from coopdec_expert.assessment import Assessment
 from coopdec_expert.engine.assess import Assessor, default_assessor
 from coopdec_expert.i18n import t
 from coopdec_expert.profile import Profile
+from coopdec_expert.serve import wait_until_warm
 
 LANG = "coopdec.lang"
 ANSWERS = "coopdec.answers"
@@ -27,6 +28,7 @@ MEMO = "coopdec.memo"
 def assessor() -> Assessor:
     """One assessor (one experta engine) per server process, warmed on the empty profile,
     whose `missing` analysis is the slowest (its outcomes are then cached)."""
+    wait_until_warm()  # `coopdec ui` may be building it already: share it, do not build twice
     shared = default_assessor()
     shared.assess(Profile(), "fr")
     return shared

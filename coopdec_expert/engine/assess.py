@@ -70,7 +70,7 @@ class Assessor:
             self.quick,
             self.modal,
             self.nearby,
-            lambda answers: self.rules.conclude(answers).relevant,
+            self.rules.relevant,
         )
         self._outcomes = _Cache(self.CACHE_SIZE)
         self._quick = _Cache(self.CACHE_SIZE)

@@ -104,11 +104,16 @@ class CompiledRules:
         # each distinct one is tested once per conclusion.
         by_gate: dict[str, list[str]] = {}
         for q in gated:
-            by_gate.setdefault(kb.questions[q].ask_if.model_dump_json(), []).append(q)
+            gate = kb.questions[q].ask_if
+            assert gate is not None  # _ask_if_order lists the gated questions only
+            by_gate.setdefault(gate.model_dump_json(), []).append(q)
         self._gates = [
             (compile_holds(kb.questions[questions[0]].ask_if, kb), frozenset(questions))
             for questions in by_gate.values()
         ]
+        # When no ask_if reads a derived fact, what is relevant follows from the answers alone
+        # (`relevant()` then needs no rule).
+        self._gates_read_facts = any(facts_read(kb.questions[q].ask_if) for q in gated)
         self._ask_if_possible = [
             (q, compile_modal(kb.questions[q].ask_if, kb, True)) for q in gated
         ]
@@ -146,6 +151,18 @@ class CompiledRules:
             if holds(answers, facts):
                 relevant |= questions
         return Conclusions(frozenset(fired), frozenset(facts), frozenset(relevant))
+
+    def relevant(self, answers: dict[str, str]) -> frozenset[str]:
+        """The questions relevant for these answers, as `conclude(answers).relevant` says; without
+        running the rules when no ask_if reads a derived fact (the open-question analysis asks
+        this many times per profile)."""
+        if self._gates_read_facts:
+            return self.conclude(answers).relevant
+        relevant = set(self.always_relevant)
+        for holds, questions in self._gates:
+            if holds(answers, _EMPTY):
+                relevant |= questions
+        return frozenset(relevant)
 
     def nearby(
         self,

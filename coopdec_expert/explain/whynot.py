@@ -26,6 +26,14 @@ from .models import Obstacle, Requirement, RuleObstacle, WhyNotReport
 TARGET_VERDICTS = ("insufficient_information", "conditional", "ready")
 
 
+def better_options(kb, answers: dict[str, str], question_id: str) -> list[str]:
+    """Options better than the current answer (options run from least to most favourable);
+    every option when the question is open."""
+    options = kb.questions[question_id].option_ids()
+    current = answers.get(question_id, UNKNOWN)
+    return options if current not in options else options[options.index(current) + 1 :]
+
+
 def requirement(
     assessor: Assessor, answers: dict[str, str], question_id: str, needed: list[str], lang: str
 ) -> Requirement:
@@ -104,7 +112,11 @@ class _Analyser:
             if question_id == REQUESTER:
                 continue
             allowed = set(allowed_options(leaves[question_id], self.kb))
-            needed = [o for o in self.kb.questions[question_id].option_ids() if o not in allowed]
+            # only better answers: a worse one could stop this rule but not the obstacle
+            better = better_options(self.kb, self.answers, question_id)
+            needed = [o for o in better if o not in allowed]
+            if not needed:
+                continue
             requirements.append(
                 requirement(self.assessor, self.answers, question_id, needed, self.lang)
             )

@@ -122,6 +122,69 @@ def reference_problems(kb: KnowledgeBase) -> list[str]:
         where = f"{kb.where('recommendations', rec.id)}: recommendation {rec.id}"
         problems.extend(f"{where}: unknown flag '{f}'" for f in rec.addresses if f not in kb.flags)
     problems.extend(_catalogue_problems(kb))
+    problems.extend(_matching_problems(kb))
+    return problems
+
+
+MAX_THEMES = 64  # the matching keeps a sheet's themes as the bits of one 64-bit integer
+
+
+def _matching_problems(kb: KnowledgeBase) -> list[str]:
+    """The vocabularies and criteria of partner matching (rules/6_matching/): a weight is an
+    integer parameter declared a policy choice (the text gives no number); a motivation stands
+    for answers the §3 typology has, and its questions say how a motivation is absent."""
+    problems = []
+    for criterion in kb.match_criteria.values():
+        where = f"{kb.where('match_criteria', criterion.id)}: criterion {criterion.id}"
+        if criterion.weight_from is None:
+            continue
+        parameter = kb.parameters.get(criterion.weight_from)
+        if parameter is None:
+            problems.append(f"{where}: unknown parameter '{criterion.weight_from}'")
+        elif not isinstance(parameter.value, int) or parameter.value < 0:
+            problems.append(
+                f"{where}: parameter {criterion.weight_from} must be a whole number >= 0 "
+                f"(got {parameter.value!r})"
+            )
+        elif parameter.source != "policy choice":
+            problems.append(
+                f"{where}: parameter {criterion.weight_from} is a weight: the text gives none, "
+                'its source must be "policy choice"'
+            )
+    share = kb.parameters.get("match_unknown_share")
+    for name in ("match_shared_stakes_for_full", "match_exchange_for_full"):
+        full = kb.parameters.get(name)
+        if share is None or full is None:
+            continue
+        if not isinstance(full.value, int) or full.value < 1:
+            problems.append(f"parameter {name} must be a whole number >= 1 (got {full.value!r})")
+        elif not isinstance(share.value, int) or not 0 <= share.value * full.value <= 100:
+            # an unknown must not count for more than the first known level (1 / full): else
+            # filling in a first shared stake would lower a pair's score
+            problems.append(
+                f"parameter match_unknown_share ({share.value!r}) must be between 0 and "
+                f"100 / {name} ({full.value!r}): an unknown counts for less than one known match"
+            )
+    themes = kb.vocabularies.get("themes")
+    if themes is not None and len(themes.terms) > MAX_THEMES:
+        problems.append(f"vocabulary themes: {len(themes.terms)} themes; at most {MAX_THEMES}")
+    for vocabulary in kb.vocabularies.values():
+        where = f"{kb.where('vocabularies', vocabulary.id)}: vocabulary {vocabulary.id}"
+        for term in vocabulary.terms:
+            for question_id, option in term.answers.items():
+                question = kb.questions.get(question_id)
+                if question is None:
+                    problems.append(f"{where}: term {term.id}: unknown question '{question_id}'")
+                elif option not in question.option_ids():
+                    problems.append(
+                        f"{where}: term {term.id}: question '{question_id}' has no option "
+                        f"'{option}'; allowed: {', '.join(question.option_ids())}"
+                    )
+                elif not {"absent", "none"} & set(question.option_ids()):
+                    problems.append(
+                        f"{where}: term {term.id}: question '{question_id}' has no option "
+                        "'absent' or 'none' (what a sheet not listing the motivation answers)"
+                    )
     return problems
 
 
@@ -182,6 +245,20 @@ def quote_problems(kb: KnowledgeBase, source_file: Path) -> list[str]:
         source = parameter.source
         if source != "policy choice" and normalise(source.quote) not in seed:
             problems.append(f"parameter {name}: quote not found in the source text")
+    for criterion in kb.match_criteria.values():
+        if normalise(criterion.source.quote) not in seed:
+            problems.append(
+                f"{kb.where('match_criteria', criterion.id)}: criterion {criterion.id}: quote "
+                f'not found in the source text: "{criterion.source.quote[:70]}"'
+            )
+    for vocabulary in kb.vocabularies.values():
+        where = f"{kb.where('vocabularies', vocabulary.id)}: vocabulary {vocabulary.id}"
+        cited = [("", vocabulary.source)] + [(f" term {t.id}", t.source) for t in vocabulary.terms]
+        for what, source in cited:
+            if source != "policy choice" and normalise(source.quote) not in seed:
+                problems.append(
+                    f'{where}{what}: quote not found in the source text: "{source.quote[:70]}"'
+                )
     return problems
 
 
@@ -271,12 +348,12 @@ def _judgement_problems(kb: KnowledgeBase) -> list[str]:
 # What each severity does to the verdict (README: How the verdict is decided), as a flag's
 # severity_rationale must say it: a rationale arguing "conditional" on a high flag (or "not
 # ready" on a medium one) is a severity that disagrees with its own reason.
-DECLARED_EFFECT = {
+DECLARED_EFFECT: dict[str, dict[str, tuple[str, ...]]] = {
     "high": {"fr": ("pas prête",), "en": ("not ready",)},
     "medium": {"fr": ("sous conditions",), "en": ("conditional",)},
     "low": {"fr": ("verdict",), "en": ("verdict",)},
 }
-OTHER_EFFECTS = {
+OTHER_EFFECTS: dict[str, dict[str, tuple[str, ...]]] = {
     "high": {"fr": ("sous conditions",), "en": ("conditional",)},
     "medium": {"fr": ("pas prête",), "en": ("not ready",)},
     "low": {"fr": ("pas prête", "sous conditions"), "en": ("not ready", "conditional")},

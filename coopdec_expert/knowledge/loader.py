@@ -22,6 +22,7 @@ from .models import (
     ApproachDef,
     Area,
     Flag,
+    MatchCriterion,
     Migration,
     Parameter,
     Question,
@@ -30,6 +31,7 @@ from .models import (
     ScoreLabel,
     StepDef,
     Text,
+    VocabularyDef,
 )
 
 DEFAULT_RULES_DIR = shipped("rules")
@@ -48,6 +50,8 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "recommendations": Recommendation,
     "rules": RuleDef,
     "migrations": Migration,
+    "vocabularies": VocabularyDef,
+    "match_criteria": MatchCriterion,
 }
 # Top-level scalar keys: the release of the knowledge base (semver), in catalogue.yaml.
 SCALARS = ("release",)
@@ -99,6 +103,9 @@ class KnowledgeBase:
     # semver a person reads: patch = wording, minor = new question/rule/flag, major = removed or
     # renamed id or changed verdict policy (CHANGELOG.md says which verdicts can move)
     release: str = "0.0.0"
+    # partner matching (rules/6_matching/): closed vocabularies of presentation sheets, criteria
+    vocabularies: dict[str, VocabularyDef] = field(default_factory=dict)
+    match_criteria: dict[str, MatchCriterion] = field(default_factory=dict)
 
     def param(self, name: str):
         return self.parameters[name].value
@@ -214,6 +221,8 @@ def load_knowledge(rules_dir: Path | str | None = None) -> KnowledgeBase:
         origin=origin,
         migrations=collected["migrations"],
         release=release or "0.0.0",
+        vocabularies=collected["vocabularies"],
+        match_criteria=collected["match_criteria"],
     )
 
 

@@ -295,3 +295,74 @@ class Migration(Strict):
     becomes: dict[Identifier, Identifier] = {}  # answers set, where the profile has none
     keep: bool = False  # the old answer stays (the question still exists)
     note: Text
+
+
+# --- partner matching (rules/6_matching/) ----------------------------------------------
+
+# The closed vocabularies a presentation sheet is written in (coopdec_expert/matching/): the
+# themes of a territory's stakes, what it brings and seeks; its actors and networks; its kind
+# and population band; each side's motivations (the §3 typology).
+VocabularyId = Literal[
+    "themes",
+    "actors",
+    "networks",
+    "kinds",
+    "population_bands",
+    "north_motivations",
+    "south_motivations",
+]
+# The criteria the matching scores (coopdec_expert/matching/score.py has one scorer each) and
+# the notes it shows without scoring them.
+MatchCriterionId = Literal[
+    "shared_stakes",
+    "exchange",
+    "motivations",
+    "capacity",
+    "occupied_space",
+    "actor_links",
+    "recently_created",
+    "languages",
+]
+
+
+class Term(Strict):
+    """One word of a closed vocabulary. `answers`: for a motivation, the answers of the §3
+    typology questions it stands for (a sheet listing it answers them so)."""
+
+    id: Identifier
+    label: Text
+    description: Text | None = None
+    answers: dict[Identifier, Identifier] = {}
+    source: Source | Literal["policy choice"]
+
+
+class VocabularyDef(Strict):
+    """A closed vocabulary: its terms, each cited or declared a policy choice."""
+
+    id: VocabularyId
+    name: Text
+    description: Text
+    terms: list[Term] = Field(min_length=1)
+    source: Source | Literal["policy choice"]
+
+    @field_validator("terms")
+    @classmethod
+    def _distinct_terms(cls, terms: list[Term]) -> list[Term]:
+        ids = [term.id for term in terms]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate term ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+        return terms
+
+    def ids(self) -> list[str]:
+        return [term.id for term in self.terms]
+
+
+class MatchCriterion(Strict):
+    """A criterion of partner matching: why it matters (`because`, `source`), and the parameter
+    holding its weight — none for a note, shown with its quote but never scored."""
+
+    id: MatchCriterionId
+    weight_from: Identifier | None = None
+    name: Text
+    because: Text
+    source: Source

@@ -16,6 +16,7 @@ _EXPORTS = {
     "rescreen": "run",
     "screen_requests": "run",
     "screen_table": "run",
+    "RequestSummary": "outputs",
     "HistoryEntry": "store",
     "Store": "store",
     "StoreError": "store",

@@ -14,9 +14,12 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from ..i18n import t
 from ..report import markdown_escape, plain
@@ -84,57 +87,153 @@ def result_columns(areas: list[str]) -> list[str]:
 ERROR_COLUMNS = ["row", "column", "value", "problem", "allowed"]
 
 
-class TableWriter:
-    """One CSV and, optionally, one XLSX with the same rows, written as they come."""
+def error_columns(lang: str) -> list[str]:
+    """The header of errors.csv in the batch's language (a file people open in Excel)."""
+    return [t(lang, f"screen.errors.{column}") for column in ERROR_COLUMNS]
 
-    def __init__(self, stem: Path, columns: list[str], lang: str, xlsx: bool = True):
+
+class RequestSummary(BaseModel):
+    """The compact view of one screened request: one row of results.csv, one bar of the charts,
+    one line of the app's table. Made in the worker from the full Assessment (which the register
+    keeps); ids beside their labels in the batch's language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    north_name: str
+    north_country: str
+    south_name: str
+    south_country: str
+    verdict: str
+    verdict_label: str
+    next_step: str
+    next_step_label: str
+    scores: dict[str, int | None]  # area -> score, None when not assessed
+    flags: list[str]  # flag ids, highest severity first
+    recommendations: list[tuple[str, str]]  # (id, text) of the first three
+    rules_version: str
+    profile_hash: str = ""  # the register's key with id and rules_version
+
+
+class TableWriter:
+    """One CSV and, optionally, one XLSX with the same rows, written as they come. The XLSX is
+    for people: header in bold and frozen, an auto-filter, columns as wide as their content
+    (up to a limit), and `xlsx_values` may show labels where the CSV keeps ids."""
+
+    MAX_WIDTH = 60  # characters: longer texts wrap in Excel rather than widen the column
+
+    def __init__(
+        self,
+        stem: Path,
+        columns: list[str],
+        lang: str,
+        xlsx: bool = True,
+        xlsx_values: Callable[[list[Any]], list[Any]] | None = None,
+        widths: dict[str, int] | None = None,
+    ):
         # French Excel opens `;`-separated UTF-8 with BOM correctly; English Excel wants `,`.
         self._csv_file = stem.with_suffix(".csv").open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._csv_file, delimiter=";" if lang == "fr" else ",")
         self._csv.writerow(columns)
         self._xlsx_path = stem.with_suffix(".xlsx") if xlsx else None
+        self._xlsx_values = xlsx_values
+        self._columns = columns
+        self._rows = 0
         self._workbook = None
         if self._xlsx_path is not None:
             import openpyxl
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+            from openpyxl.utils import get_column_letter
 
             self._workbook = openpyxl.Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet(stem.name)
-            self._sheet.append(columns)
+            self._sheet.freeze_panes = "A2"  # the header stays in view
+            for index, column in enumerate(columns, start=1):  # before any row (write-only)
+                width = (widths or {}).get(column, len(column) + 2)
+                letter = get_column_letter(index)
+                self._sheet.column_dimensions[letter].width = min(self.MAX_WIDTH, width)
+            header = []
+            for column in columns:
+                cell = WriteOnlyCell(self._sheet, value=column)
+                cell.font = Font(bold=True)
+                header.append(cell)
+            self._sheet.append(header)
 
     def write(self, values: list[Any]) -> None:
         cells = [neutralise(v) for v in values]
         self._csv.writerow(["" if c is None else c for c in cells])
         if self._workbook is not None:
-            self._sheet.append(cells)
+            shown = self._xlsx_values(values) if self._xlsx_values else values
+            self._sheet.append([neutralise(v) for v in shown])
+            self._rows += 1
 
     def close(self) -> None:
         self._csv_file.close()
         if self._workbook is not None:
+            from openpyxl.utils import get_column_letter
+
+            last = get_column_letter(len(self._columns))
+            self._sheet.auto_filter.ref = f"A1:{last}{self._rows + 1}"
             self._workbook.save(self._xlsx_path)
             self._workbook.close()
             self._workbook = None
 
 
-def result_values(summary: dict[str, Any], areas: list[str]) -> list[Any]:
+def result_widths(areas: list[str]) -> dict[str, int]:
+    """Column widths of results.xlsx, in characters, from what the columns hold."""
+    widths = {
+        "id": 24,
+        "north_name": 26,
+        "south_name": 26,
+        "north_country": 16,
+        "south_country": 16,
+        "verdict": 16,
+        "verdict_label": 26,
+        "next_step": 16,
+        "next_step_label": 34,
+        "flags": 60,
+        "rules_version": 16,
+    }
+    widths |= {f"score.{area}": max(10, len(area) + 8) for area in areas}
+    for index in range(1, RECOMMENDATIONS_SHOWN + 1):
+        widths[f"recommendation_{index}_id"] = 30
+        widths[f"recommendation_{index}_text"] = 60
+    return widths
+
+
+def flags_as_labels(kb, lang: str, areas: list[str]) -> Callable[[list[Any]], list[Any]]:
+    """The XLSX row of a result: the flags column as the flags' texts (the CSV keeps ids)."""
+    position = result_columns(areas).index("flags")
+
+    def shown(values: list[Any]) -> list[Any]:
+        ids = [f for f in str(values[position] or "").split(", ") if f]
+        texts = [kb.flags[f].text.get(lang) if f in kb.flags else f for f in ids]
+        return [*values[:position], " · ".join(texts), *values[position + 1 :]]
+
+    return shown
+
+
+def result_values(summary: RequestSummary, areas: list[str]) -> list[Any]:
     """The row of results.* for one request, from the worker's compact summary."""
-    values = [
-        summary["id"],
-        summary["north_name"],
-        summary["north_country"],
-        summary["south_name"],
-        summary["south_country"],
-        summary["verdict"],
-        summary["verdict_label"],
-        summary["next_step"],
-        summary["next_step_label"],
+    values: list[Any] = [
+        summary.id,
+        summary.north_name,
+        summary.north_country,
+        summary.south_name,
+        summary.south_country,
+        summary.verdict,
+        summary.verdict_label,
+        summary.next_step,
+        summary.next_step_label,
     ]
-    values += [summary["scores"].get(area) for area in areas]
-    values.append(", ".join(summary["flags"]))
-    recommendations = summary["recommendations"][:RECOMMENDATIONS_SHOWN]
+    values += [summary.scores.get(area) for area in areas]
+    values.append(", ".join(summary.flags))
+    recommendations = summary.recommendations[:RECOMMENDATIONS_SHOWN]
     for index in range(RECOMMENDATIONS_SHOWN):
         rec = recommendations[index] if index < len(recommendations) else ("", "")
         values += [rec[0], rec[1]]
-    return [*values, summary["rules_version"]]
+    return [*values, summary.rules_version]
 
 
 def problem_values(problem) -> list[Any]:
@@ -153,13 +252,13 @@ class SummaryCounts:
     north_countries: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)
 
-    def add(self, summary: dict[str, Any]) -> None:
+    def add(self, summary: RequestSummary) -> None:
         self.assessed += 1
-        self.verdicts[summary["verdict"]] += 1
-        self.next_steps[summary["next_step"]] += 1
-        self.south_countries[summary["south_country"] or "—"] += 1
-        self.north_countries[summary["north_country"] or "—"] += 1
-        self.flags.update(summary["flags"])
+        self.verdicts[summary.verdict] += 1
+        self.next_steps[summary.next_step] += 1
+        self.south_countries[summary.south_country or "—"] += 1
+        self.north_countries[summary.north_country or "—"] += 1
+        self.flags.update(summary.flags)
 
 
 TOP_FLAGS = 10
@@ -210,9 +309,9 @@ def write_charts(out: Path, counts: SummaryCounts, kb, lang: str) -> list[Path]:
         labels = [chart_text(label) for label, _ in items][::-1]
         values = [count for _, count in items][::-1]
         figure, axes = plt.subplots(figsize=(7, 0.45 * len(items) + 1.2))
-        axes.barh(labels, values, color="#2f6f9f")
+        bars = axes.barh(labels, values, color="#2f6f9f")
         axes.set_title(title)
-        axes.bar_label(axes.containers[0])
+        axes.bar_label(bars)
         axes.margins(x=0.12)
         figure.tight_layout()
         for suffix in ("png", "svg"):

@@ -188,6 +188,7 @@ class CsvRows:
         MAX_REREADS times: then they are named in this row's error instead)."""
         taken = self._lines.taken
         last = taken[-1][0] if taken else start
+        details: dict[str, object]
         if isinstance(error, _RecordTooLong) and not error.lines and last == start:
             kind, details = "too_long", {"limit": MAX_CELL_CHARS}
         elif isinstance(error, _RecordTooLong) or "end of data" in str(error):
@@ -330,7 +331,8 @@ class XlsxRows:
 
     def __init__(self, stream: IO[bytes]):
         self.width: int | None = None  # the header's, once read: cells beyond are `extra`
-        self._archive = None
+        self._archive: zipfile.ZipFile | None = None
+        self._parser: Any = None  # openpyxl's WorkSheetParser, made below
         check_archive(stream)
         try:
             workbook, path = self._open(stream)
@@ -350,6 +352,7 @@ class XlsxRows:
                 max_columns=MAX_COLUMNS,
             )
         self.estimated_rows = max(rows - 1, 0) if rows else None
+        assert self._archive is not None  # set by _open
         self._parser = _sheet_parser_class()(
             self._archive.open(path),
             self._strings,
@@ -387,6 +390,7 @@ class XlsxRows:
         from openpyxl.utils.cell import range_boundaries
         from openpyxl.xml.functions import iterparse
 
+        assert self._archive is not None  # set by _open
         with self._archive.open(path) as source:
             for event, element in iterparse(source, events=("start", "end")):
                 tag = element.tag.rsplit("}", 1)[-1]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
@@ -35,12 +35,15 @@ from ..inputs import shorten
 from ..knowledge.loader import KnowledgeBase
 from ..profile import Profile, validate_profile
 from .outputs import (
-    ERROR_COLUMNS,
+    RequestSummary,
     SummaryCounts,
     TableWriter,
+    error_columns,
+    flags_as_labels,
     problem_values,
     result_columns,
     result_values,
+    result_widths,
     safe_name,
     write_summary,
 )
@@ -52,12 +55,17 @@ from .store import (
     StoreError,
     pack,
     profile_hash,
+    unpack,
     workspace_name,
 )
 from .store import store_url as store_url_of
 from .table import RequestTable, RowProblem
 
 Progress = Callable[[int, int | None], None]
+Language = Literal["fr", "en"]  # ScreenOptions checks it when built
+# What a worker receives per request: the profile's data, the stem of its report file (None: no
+# report), and the result the register already holds for it (None: to assess).
+Item = tuple[dict, str | None, bytes | None]
 
 
 class ScreenOptions(BaseModel):
@@ -65,7 +73,7 @@ class ScreenOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lang: Literal["fr", "en"] = "fr"
+    lang: Language = "fr"
     out_dir: Path | None = None
     reports: bool = True
     pdf: bool = True  # with reports: the PDF too (~1 s each for a full report; Markdown ~20 ms)
@@ -76,6 +84,9 @@ class ScreenOptions(BaseModel):
     workspace: str | None = None  # the register's workspace (None: the default one)
     user_id: str | None = None  # who stores the assessments (recorded on each)
     keep_results: bool = False
+    # Rows whose (id, answers and metadata, rules version) the register already holds, in the
+    # same language, are not assessed again: their stored result is used (the app's re-uploads).
+    reuse_stored: bool = False
 
 
 @dataclass
@@ -86,12 +97,13 @@ class ScreenResult:
     source: str
     assessed: int = 0
     stored: int = 0
+    reused: int = 0  # rows whose result came from the register (reuse_stored)
     not_stored: int = 0  # assessed, but refused by the register (each one in errors.csv)
     rejected: list[RowProblem] = field(default_factory=list)
     rejected_rows: int = 0
     warnings: list[str] = field(default_factory=list)
     counts: SummaryCounts = field(default_factory=SummaryCounts)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[RequestSummary] = field(default_factory=list)
     out_dir: Path | None = None
     charts: list[Path] = field(default_factory=list)
 
@@ -99,23 +111,24 @@ class ScreenResult:
 # --- the worker side -----------------------------------------------------------------
 
 
-def summarise(profile: Profile, assessment: Assessment) -> dict[str, Any]:
+def summarise(profile: Profile, assessment: Assessment) -> RequestSummary:
     """The compact view of one result: one row of results.csv, one bar of the charts."""
-    return {
-        "id": profile.id or "",
-        "north_name": profile.north.name if profile.north else "",
-        "north_country": profile.north.country if profile.north else "",
-        "south_name": profile.south.name if profile.south else "",
-        "south_country": profile.south.country if profile.south else "",
-        "verdict": assessment.readiness.verdict,
-        "verdict_label": assessment.readiness.verdict_label,
-        "next_step": assessment.readiness.next_step,
-        "next_step_label": assessment.readiness.next_step_label,
-        "scores": {s.area: (s.score if s.assessed else None) for s in assessment.scores},
-        "flags": [f.id for f in assessment.flags],  # already highest severity first
-        "recommendations": [(r.id, r.text) for r in assessment.recommendations[:3]],
-        "rules_version": assessment.rules_version,
-    }
+    return RequestSummary(
+        id=profile.id or "",
+        north_name=profile.north.name if profile.north else "",
+        north_country=profile.north.country if profile.north else "",
+        south_name=profile.south.name if profile.south else "",
+        south_country=profile.south.country if profile.south else "",
+        verdict=assessment.readiness.verdict,
+        verdict_label=assessment.readiness.verdict_label,
+        next_step=assessment.readiness.next_step,
+        next_step_label=assessment.readiness.next_step_label,
+        scores={s.area: (s.score if s.assessed else None) for s in assessment.scores},
+        flags=[f.id for f in assessment.flags],  # already highest severity first
+        recommendations=[(r.id, r.text) for r in assessment.recommendations[:3]],
+        rules_version=assessment.rules_version,
+        profile_hash=profile_hash(profile),
+    )
 
 
 class Worker:
@@ -133,28 +146,31 @@ class Worker:
         self.reports_dir = reports_dir
         self.pdf = pdf
 
-    def assess_chunk(self, items: list[tuple[dict, str | None]]) -> list[tuple[bytes, bytes, dict]]:
-        """(profile data, report file stem) → (profile, result, summary) each, the profile and
-        the result as the register keeps them (compressed JSON: here, in parallel)."""
+    def assess_chunk(self, items: list[Item]) -> list[tuple[bytes, bytes, RequestSummary]]:
+        """(profile data, report file stem, stored result) → (profile, result, summary) each,
+        the profile and the result as the register keeps them (compressed JSON: here, in
+        parallel); a stored result is read back instead of assessing again."""
         done = []
-        for data, report_name in items:
+        for data, report_name, stored in items:
             # a profile stored under earlier rules is read as a file is: its old answers
             # migrated (rules/migrations.yaml), its problems named
             profile = validate_profile(data, self.kb, str(data.get("id") or "profile"), self.lang)
-            assessment = self.assessor.assess(profile, self.lang)
+            if stored is not None:
+                assessment = Assessment.model_validate_json(unpack(stored))
+            else:
+                assessment = self.assessor.assess(profile, self.lang)
             if report_name and self.reports_dir is not None:
                 self._write_report(profile, assessment, report_name)
             summary = summarise(profile, assessment)
-            summary["profile_hash"] = profile_hash(profile)
-            done.append(
-                (pack(profile.model_dump_json()), pack(assessment.model_dump_json()), summary)
-            )
+            result_z = stored if stored is not None else pack(assessment.model_dump_json())
+            done.append((pack(profile.model_dump_json()), result_z, summary))
         return done
 
     def _write_report(self, profile: Profile, assessment: Assessment, name: str) -> None:
         from ..pdf import markdown_to_pdf
         from ..report import render
 
+        assert self.reports_dir is not None  # called only when reports are asked
         text = render(assessment, profile, self.kb, "markdown")
         (self.reports_dir / f"{name}.md").write_text(text, encoding="utf-8")
         if not self.pdf:
@@ -195,16 +211,16 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="coopdec-parent-watch", daemon=True).start()
 
 
-def _assess_in_worker(items: list[tuple[dict, str | None]]) -> list[tuple[bytes, bytes, dict]]:
+def _assess_in_worker(items: list[Item]) -> list[tuple[bytes, bytes, RequestSummary]]:
     assert _WORKER is not None, "pool initializer did not run"
     return _WORKER.assess_chunk(items)
 
 
 def pipeline(
-    chunks: Iterable[list[tuple[dict, str | None]]],
+    chunks: Iterable[list[Item]],
     options: ScreenOptions,
     reports_dir: Path | None,
-) -> Iterator[list[tuple[bytes, bytes, dict]]]:
+) -> Iterator[list[tuple[bytes, bytes, RequestSummary]]]:
     """Assess chunks in order, in `options.workers` processes with at most two chunks per
     worker in flight (so a 10-million-row file does not queue 10 million profiles)."""
     if options.workers <= 1:
@@ -256,8 +272,16 @@ def screen_requests(
         out.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(out)
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
-        results_writer = TableWriter(staging / "results", result_columns(areas), options.lang)
-        errors_writer = TableWriter(staging / "errors", ERROR_COLUMNS, options.lang, xlsx=False)
+        results_writer = TableWriter(
+            staging / "results",
+            result_columns(areas),
+            options.lang,
+            xlsx_values=flags_as_labels(kb, options.lang, areas),
+            widths=result_widths(areas),
+        )
+        errors_writer = TableWriter(
+            staging / "errors", error_columns(options.lang), options.lang, xlsx=False
+        )
         if options.reports:
             reports_dir = staging / "reports"
             reports_dir.mkdir()
@@ -272,8 +296,14 @@ def screen_requests(
             for problem in problems:
                 errors_writer.write(problem_values(problem))
 
-    def chunks() -> Iterator[list[tuple[dict, str | None]]]:
-        chunk: list[tuple[dict, str | None]] = []
+    known = (
+        StoredResults(store, kb.version, options.lang)
+        if store is not None and options.reuse_stored
+        else None
+    )
+
+    def chunks() -> Iterator[list[Item]]:
+        chunk: list[tuple[Profile, str | None]] = []
         numbers: list[int] = []
         for row in table.rows():
             if row.profile is None:
@@ -281,15 +311,23 @@ def screen_requests(
                 reject(row.problems)
                 continue
             name = safe_name(row.profile.id or "", taken) if reports_dir else None
-            chunk.append((row.profile.model_dump(mode="json"), name))
+            chunk.append((row.profile, name))
             numbers.append(row.number)
             if len(chunk) >= options.chunk_size:
                 row_numbers.append(numbers)
-                yield chunk
+                yield items(chunk)
                 chunk, numbers = [], []
         if chunk:
             row_numbers.append(numbers)
-            yield chunk
+            yield items(chunk)
+
+    def items(chunk: list[tuple[Profile, str | None]]) -> list[Item]:
+        stored = known.lookup([profile for profile, _ in chunk]) if known else {}
+        result.reused += len(stored)
+        return [
+            (profile.model_dump(mode="json"), name, stored.get(index))
+            for index, (profile, name) in enumerate(chunk)
+        ]
 
     try:
         for done in pipeline(chunks(), options, reports_dir):
@@ -304,13 +342,13 @@ def screen_requests(
                     result.results.append(summary)
                 records.append(
                     NewRecord(
-                        partnership_id=summary["id"],
-                        profile_hash=summary["profile_hash"],
-                        rules_version=summary["rules_version"],
+                        partnership_id=summary.id,
+                        profile_hash=summary.profile_hash,
+                        rules_version=summary.rules_version,
                         source_file=source_name,
                         lang=options.lang,
-                        verdict=summary["verdict"],
-                        next_step=summary["next_step"],
+                        verdict=summary.verdict,
+                        next_step=summary.next_step,
                         profile_z=profile_z,
                         result_z=result_z,
                     )
@@ -344,6 +382,44 @@ def screen_requests(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+class StoredResults:
+    """The results the register already holds for rows of a batch: same partnership id, same
+    answers and metadata (profile hash), same rules version and language. Read one chunk at a
+    time, so the batch's memory does not grow with the register."""
+
+    def __init__(self, store: Store, rules_version: str, lang: str):
+        self.store, self.rules_version, self.lang = store, rules_version, lang
+
+    def lookup(self, profiles: list[Profile]) -> dict[int, bytes]:
+        """Position in `profiles` -> stored result (compressed JSON), for those already assessed."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from .store import AssessmentRecord
+
+        keys = {(p.id or "", profile_hash(p)): i for i, p in enumerate(profiles)}
+        ids = sorted({partnership for partnership, _ in keys})
+        query = (
+            select(
+                AssessmentRecord.partnership_id,
+                AssessmentRecord.profile_hash,
+                AssessmentRecord.result_z,
+            )
+            .where(AssessmentRecord.partnership_id.in_(ids))
+            .where(AssessmentRecord.rules_version == self.rules_version)
+            .where(AssessmentRecord.lang == self.lang)
+            .where(AssessmentRecord.workspace == self.store.workspace)
+        )
+        found: dict[int, bytes] = {}
+        # the store's own guard: its errors name the register with the password masked
+        with self.store._guard("cannot be read"), Session(self.store.engine) as session:
+            for partnership, digest, result_z in session.execute(query):
+                position = keys.get((partnership, digest))
+                if position is not None:
+                    found[position] = result_z
+        return found
 
 
 def _save(store: Store, records: list[NewRecord], stored_before: int, lang: str) -> Saved:
@@ -423,7 +499,7 @@ def screen_table(
 
     kb = load_checked(rules_dir) if rules_dir else default_assessor().kb
     options = ScreenOptions(
-        lang=lang,
+        lang=cast(Language, lang),
         out_dir=out_dir or Path(tempfile.mkdtemp(prefix="coopdec-screen-")),
         reports=reports,
         workers=workers,
@@ -489,11 +565,11 @@ def rescreen(
     try:
         stale_ids = store.stale_ids(kb.version)
 
-        def chunks() -> Iterator[list[tuple[dict, str | None]]]:
+        def chunks() -> Iterator[list[Item]]:
             for start in range(0, len(stale_ids), options.chunk_size):
                 batch = store.records(stale_ids[start : start + options.chunk_size])
                 pending.append(batch)
-                yield [(json.loads(r.profile_json), None) for r in batch]
+                yield [(json.loads(r.profile_json), None, None) for r in batch]
 
         for done in pipeline(chunks(), options, None):
             records = []
@@ -502,22 +578,22 @@ def rescreen(
                     Change(
                         partnership_id=before.partnership_id,
                         verdict_before=before.verdict,
-                        verdict_after=summary["verdict"],
+                        verdict_after=summary.verdict,
                         next_step_before=before.next_step,
-                        next_step_after=summary["next_step"],
+                        next_step_after=summary.next_step,
                         rules_before=before.rules_version,
-                        rules_after=summary["rules_version"],
+                        rules_after=summary.rules_version,
                     )
                 )
                 records.append(
                     NewRecord(
                         partnership_id=before.partnership_id,
-                        profile_hash=summary["profile_hash"],
-                        rules_version=summary["rules_version"],
+                        profile_hash=summary.profile_hash,
+                        rules_version=summary.rules_version,
                         source_file=f"rescreen ({before.source_file})"[:500],
                         lang=options.lang,
-                        verdict=summary["verdict"],
-                        next_step=summary["next_step"],
+                        verdict=summary.verdict,
+                        next_step=summary.next_step,
                         profile_z=profile_z,
                         result_z=result_z,
                     )

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-HEAD = "0002"  # the newest revision in migrations/versions (a test checks it is Alembic's head)
+HEAD = "0003"  # the newest revision in migrations/versions (a test checks it is Alembic's head)
 FIRST_TABLE = "screening_assessments"  # the table of registers made before migrations
 VERSION_TABLE = "alembic_version"
 # Any constant shared by every coopdec process: the key of PostgreSQL's advisory lock.

@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     func,
+    insert,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -356,7 +357,7 @@ class Store:
                     )
                 ).first()
                 if exists is None:
-                    connection.execute(AssessmentRecord.__table__.insert(), row)
+                    connection.execute(insert(AssessmentRecord), row)
                     inserted += 1
             return inserted
 

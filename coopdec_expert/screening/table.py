@@ -33,7 +33,14 @@ from ..i18n import catalogue, t
 from ..inputs import DuplicateKeys, InputRefused, load_json, shorten
 from ..knowledge.loader import KnowledgeBase
 from ..knowledge.models import UNKNOWN
-from ..profile import ControlCharacter, Profile, check_answers, migrate_answers, refusal_text
+from ..profile import (
+    ControlCharacter,
+    Profile,
+    check_answers,
+    field_message,
+    migrate_answers,
+    refusal_text,
+)
 from .readers import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -82,6 +89,7 @@ class RowProblem(BaseModel):
     value: str
     problem: str
     allowed: list[str] = []
+    code: str = ""  # the kind of problem (`duplicate_id`, `option`, `field`…), for the app
 
 
 @dataclass
@@ -190,7 +198,9 @@ class RowBuilder:
         a 100,000-character cell back)."""
         column, value = shorten(column, 200), shorten(value)
         text = t(self.lang, f"screen.problem.{key}", column=column, value=value, **extra)
-        return RowProblem(row=row, column=column, value=value, problem=text, allowed=list(allowed))
+        return RowProblem(
+            row=row, column=column, value=value, problem=text, allowed=list(allowed), code=key
+        )
 
     def broken(self, number: int, key: str, value: object = "", allowed=(), **extra) -> Row:
         """A row that could not be read as cells (or not trusted): one problem, whole row."""
@@ -307,13 +317,14 @@ class RowBuilder:
                         header_of.get(column, column),
                         str(shown),
                         "field",
-                        message=detail["msg"],
+                        message=field_message(detail, self.lang),
                     )
                 )
             return Row(number, None, problems)
         if problems:
             return Row(number, None, problems)
-        leftovers = check_answers(profile.answers, self.kb)  # a safety net: must be empty
+        # a safety net: must be empty
+        leftovers = check_answers(profile.answers, self.kb, self.lang)
         if leftovers:
             return Row(
                 number,
@@ -404,7 +415,9 @@ class RequestTable:
         self.headers = [cell_text(h).strip() for h in header]
         seen: set[str] = set()
         for index, column in enumerate(columns):
-            if column is not None and column in seen:  # the same question twice: keep the first
+            if column is None:
+                continue
+            if column in seen:  # the same question twice: keep the first
                 columns[index] = None
                 self.duplicate_columns.append(self.headers[index])
             seen.add(column)
@@ -555,13 +568,13 @@ class RequestTable:
                 column = vocabulary.column(key)
                 if column is not None:
                     cells[column] = (key, cell_text(value))
-            row = self._from_cells(position, cells)
-            if row is not None:
+            built = self._from_cells(position, cells)
+            if built is not None:
                 problems = self.builder.duplicate_keys(position, item)
                 problems += self._typos(position, item)
                 if problems:
-                    row = Row(position, None, [*row.problems, *problems], row.partnership_id)
-                yield row
+                    built = Row(position, None, [*built.problems, *problems], built.partnership_id)
+                yield built
 
     def _typos(self, position: int, item: dict) -> list[RowProblem]:
         """Keys of a JSON item nearly spelt as a column it lacks: this item's error."""

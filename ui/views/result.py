@@ -3,8 +3,6 @@ flags by severity, recommendations with their reasons and quotes, reports to dow
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from coopdec_expert.explain.why import explain_why
@@ -39,11 +37,16 @@ def report_markdown() -> bytes:
     return profile_io.report_markdown(state.assessment(), state.profile(), kb).encode("utf-8")
 
 
-def report_pdf_maker():
-    """A callable making the PDF of the same report when the button is clicked (it runs off
-    the script thread, so everything it needs is captured now)."""
-    kb, assessment, profile = state.assessor().kb, state.assessment(), state.profile()
-    return partial(profile_io.report_pdf, assessment, profile, kb)
+def report_pdf(markdown: bytes) -> bytes:
+    """The PDF of the same report, made now (not when the button is clicked: a deferred file
+    could be gone by then if another click reran the page), once per report text."""
+    profile = state.profile()
+    return _pdf_of(markdown.decode("utf-8"), profile.title or profile.id or "coopdec-expert")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pdf_of(markdown: str, title: str) -> bytes:
+    return profile_io.markdown_pdf(markdown, title)
 
 
 def render() -> None:
@@ -93,23 +96,28 @@ def render() -> None:
             quote(rec.source.section, rec.source.quote)
 
     st.subheader(tr("result.downloads"))
-    stem = profile_io.file_stem(profile)
+    stem = profile_io.file_stem(profile, tr("file.report"))
+    markdown = report_markdown()
     md_col, pdf_col = st.columns(2)
+    # on_click="ignore": a download does not rerun the page, so the other button's file stays
+    # where the browser will ask for it; the bytes are made now, their address is stable.
     with md_col:
         st.download_button(
             tr("result.download_md"),
-            data=report_markdown(),
+            data=markdown,
             file_name=f"{stem}-{lang}.md",
             mime="text/markdown",
             icon=":material/description:",
             key="coopdec.download_md",
+            on_click="ignore",
         )
     with pdf_col:
         st.download_button(
             tr("result.download_pdf"),
-            data=report_pdf_maker(),
+            data=report_pdf(markdown),
             file_name=f"{stem}-{lang}.pdf",
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
             key="coopdec.download_pdf",
+            on_click="ignore",
         )

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coopdec_expert.assessment import VERDICT_RANK
 from coopdec_expert.explain.path import paths_to_next_level
 from coopdec_expert.explain.whatif import what_if
 from coopdec_expert.explain.whynot import TARGET_VERDICTS, why_not
-from coopdec_expert.i18n import t
+from coopdec_expert.i18n import t, tn
 from coopdec_expert.knowledge.models import STEPS, UNKNOWN
 
 from .. import state
 from ..state import tr
-from ..widgets import path_list, quote, rule_links
+from ..widgets import blockers, experts_rule_ids, path_list, requirement_line, rule_links
 from .result import why_report
 
 WHATIF = "coopdec.whatif"  # {question: option}: the what-if changes, apart from the answers
@@ -47,47 +48,101 @@ def _target_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-def _requirement_line(requirement) -> str:
-    needed = " / ".join(requirement.needed_labels)
-    context = "" if requirement.actionable else f" ({t(state.lang(), 'explain.context')})"
-    return (
-        tr(
-            "why.requirement",
-            question=requirement.question_text,
-            now=requirement.current_label,
-            needed=needed,
-        )
-        + context
-    )
+def _default_target(labels: dict[str, str]) -> int:
+    """The target an advisor asks about first: the verdict just above the current one (else
+    the first step not reached)."""
+    current = state.assessment().readiness.verdict
+    above = [v for v in TARGET_VERDICTS if VERDICT_RANK[v] > VERDICT_RANK[current]]
+    targets = list(labels)
+    return targets.index(above[0]) if above else len(TARGET_VERDICTS)
 
 
 def _why_not_panel() -> None:
+    """What stands in the way, compact: each obstacle once with the rules that would lift it
+    (a rule already listed is only named again), the answers they need as "now → needed"
+    (better answers only), and the open questions gathered in one list, each once."""
+    lang = state.lang()
     st.subheader(tr("why.whynot_title"))
-    labels = _target_labels(state.lang())
+    labels = _target_labels(lang)
     target = st.selectbox(
         tr("why.target"),
         list(labels),
+        index=_default_target(labels),
         format_func=labels.__getitem__,
-        key=f"coopdec.target.{state.lang()}",
+        key=f"coopdec.target.{lang}",
     )
-    report = why_not(state.assessor(), state.engine_answers(), target, state.lang())
+    report = why_not(state.assessor(), state.engine_answers(), target, lang)
     if report.reached:
-        st.success(t(state.lang(), "explain.reached"))
+        st.success(t(lang, "explain.reached"))
         return
+    listed: set[str] = set()
+    named: set[str] = set()  # questions already named by an obstacle above
+    open_questions = []
+    rule_ids = []
+    key_questions = [o for o in report.obstacles if o.code == "unknown_key_question"]
+    if key_questions:  # one line each: the question, to be answered
+        with st.container(border=True):
+            st.markdown(f"**{tn(lang, 'ui.why.key_questions', len(key_questions))}**")
+            st.markdown(
+                "\n".join(f"- {requirement_line(r)}" for o in key_questions for r in o.questions)
+            )
+        named |= {o.item for o in key_questions}
     for obstacle in report.obstacles:
-        st.markdown(f"**{obstacle.text}**")
+        if obstacle.code == "open_question":
+            open_questions.append(obstacle)
+            continue
+        if obstacle.code == "unknown_key_question":
+            continue
+        lines = []
+        needs = {
+            rule.rule: {(r.question, tuple(r.needed)): r for r in _requirements(rule)}
+            for rule in obstacle.rules
+        }
+        common: dict = {}
+        if len(obstacle.rules) > 1 and obstacle.alternatives:
+            shared = set.intersection(*(set(n) for n in needs.values()))
+            common = {k: r for k, r in needs[obstacle.rules[0].rule].items() if k in shared}
+            if common:  # an answer every way needs: said once
+                lines += [tr("why.in_every_case"), ""]
+                lines += [f"- {requirement_line(r)}" for r in common.values()]
+                lines.append("")  # the list ends here
+            lines += [t(lang, "explain.one_of_rules"), ""]
         for rule in obstacle.rules:
-            must = t(state.lang(), f"explain.must.{rule.must}")
-            with st.expander(f"{rule.because} — {must}"):
-                st.caption(
-                    t(state.lang(), "explain.any_of" if rule.any_of else "explain.all_of")
-                    + f" · `{rule.rule}`"
-                )
-                for requirement in rule.requirements:
-                    st.markdown(f"- {_requirement_line(requirement)}")
-                quote(rule.source.section, rule.source.quote)
-        for requirement in obstacle.questions:
-            st.markdown(f"- {_requirement_line(requirement)}")
+            rule_ids.append(rule.rule)
+            if rule.rule in listed:
+                lines.append(f"- {rule.because} — *{tr('why.see_above')}*")
+                continue
+            listed.add(rule.rule)
+            lines.append(f"- {rule.because}")
+            own = [r for k, r in needs[rule.rule].items() if k not in common]
+            lines += [f"    - {requirement_line(r)}" for r in own]
+        lines += [
+            f"- {r.question_text} — *{tr('why.see_above')}*"
+            if r.question in named
+            else f"- {requirement_line(r)}"
+            for r in obstacle.questions
+        ]
+        named |= {q for n in needs.values() for q, _ in n} | {
+            r.question for r in obstacle.questions
+        }
+        with st.container(border=True):
+            st.markdown(f"**{obstacle.text}**")
+            if lines:
+                st.markdown("\n".join(lines))
+    open_questions = [o for o in open_questions if o.item not in named]
+    if open_questions:
+        with st.container(border=True):
+            st.markdown(f"**{tn(lang, 'ui.why.open_questions', len(open_questions))}**")
+            st.caption(tr("why.open_questions_help"))
+            st.markdown("\n".join(f"- {o.text}" for o in open_questions))
+    experts_rule_ids(rule_ids)
+
+
+def _requirements(rule):
+    """The answers a rule obstacle needs, its sub-rules' included, each once."""
+    yield from rule.requirements
+    for via in rule.via:
+        yield from _requirements(via)
 
 
 def _on_whatif(question_id: str, widget_key: str) -> None:
@@ -118,6 +173,8 @@ def _what_if_panel() -> None:
         tr("why.whatif_questions"),
         list(kb.questions),
         format_func=lambda q: kb.questions[q].text.get(lang),
+        placeholder=tr("why.whatif_placeholder"),
+        select_all=False,
         key=chooser,
         on_change=_on_whatif_questions,
         args=(chooser,),
@@ -192,11 +249,10 @@ def paths_panel() -> None:
         (state.answers_key(answers), lang),
         lambda: paths_to_next_level(state.assessor(), answers, lang),
     )
+    if not report.paths:
+        st.info(t(lang, "explain.no_path", n=report.max_changes))
     path_list(report, limit=5)
-    if report.blocked_by_context:
-        st.markdown(f"**{t(lang, 'explain.blocked')}**")
-        for requirement in report.blocked_by_context:
-            st.markdown(f"- {_requirement_line(requirement)}")
+    blockers(report)
 
 
 def render() -> None:

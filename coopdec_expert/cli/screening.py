@@ -13,13 +13,13 @@ import io
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
-from ..cli_common import Lang, LangOption, RulesOption, fail, knowledge
 from ..i18n import t
-from .store import WORKSPACE_ENV
+from ..screening.store import WORKSPACE_ENV
+from .common import Lang, LangOption, RulesOption, fail, knowledge
 
 
 class TemplateFormat(StrEnum):
@@ -80,7 +80,7 @@ def _progress(label: str):
 
 def checked_workspace(value: str | None, lang: str) -> str:
     """The --workspace given, or the default one; a name not allowed is bad input (exit 2)."""
-    from .store import WorkspaceError, workspace_name
+    from ..screening.store import WorkspaceError, workspace_name
 
     try:
         return workspace_name(value)
@@ -100,7 +100,7 @@ def cli_user() -> str:
 
 def template_rows(kb, lang: str) -> tuple[list[str], list[str]]:
     """The header (column ids) and the help row (id starting with '#', skipped on input)."""
-    from .table import COMMENT_PREFIX, META_COLUMNS
+    from ..screening.table import COMMENT_PREFIX, META_COLUMNS
 
     header = [*META_COLUMNS, *kb.questions]
     help_row = [f"{COMMENT_PREFIX} {t(lang, 'screen.template.help_row')}"]
@@ -118,7 +118,7 @@ def write_template_xlsx(kb, lang: str, path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .table import META_COLUMNS
+    from ..screening.table import META_COLUMNS
 
     header, help_row = template_rows(kb, lang)
     workbook = openpyxl.Workbook()
@@ -212,9 +212,9 @@ def register(app: typer.Typer) -> None:
         rules: RulesOption = None,
     ) -> None:
         """Assess every request of a table: results, errors, reports, summary, register."""
-        from .run import ScreenOptions, default_workers, screen_requests
-        from .store import StoreError, store_url
-        from .table import RequestTable, TableError
+        from ..screening.run import Language, ScreenOptions, default_workers, screen_requests
+        from ..screening.store import StoreError, store_url
+        from ..screening.table import RequestTable, TableError
 
         code = lang.value
         kb = knowledge(rules)
@@ -222,7 +222,7 @@ def register(app: typer.Typer) -> None:
             fail(t(code, "screen.refuse.missing", file=file))
         workspace = checked_workspace(workspace, code)
         options = ScreenOptions(
-            lang=code,
+            lang=cast(Language, code),
             out_dir=out,
             reports=not no_reports,
             pdf=not no_pdf,
@@ -277,8 +277,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
     ) -> None:
         """The assessments of one partnership over time (UTC), oldest first."""
-        from .run import history as read_history
-        from .store import StoreError
+        from ..screening.run import history as read_history
+        from ..screening.store import StoreError
 
         code = lang.value
         workspace = checked_workspace(workspace, code)
@@ -329,14 +329,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-assess stored requests assessed under other rules; show what changed."""
         from ..report import plain
-        from .run import ScreenOptions, default_workers
-        from .run import rescreen as run_rescreen
-        from .store import StoreError
+        from ..screening.run import Language, ScreenOptions, default_workers
+        from ..screening.run import rescreen as run_rescreen
+        from ..screening.store import StoreError
 
         code = lang.value
         kb = knowledge(rules)
         options = ScreenOptions(
-            lang=code,
+            lang=cast(Language, code),
             workers=workers or default_workers(),
             rules_dir=rules,
             workspace=checked_workspace(workspace, code),

@@ -1,0 +1,5 @@
+"""`python -m coopdec_expert.cli …`: the `coopdec` command."""
+
+from . import main
+
+main()
