@@ -45,9 +45,18 @@ def example_profiles() -> list[dict]:
         for p in sorted(EXAMPLES_DIR.glob("*.y*ml"))
     ]
     profiles += [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES_DIR.glob("*.json")]
-    profiles += [json.loads(json.dumps(case["profile"], default=str)) for _, case in load_cases()]
     for index, profile in enumerate(profiles):
         profile.setdefault("id", f"case-{index}")
+    # a case's profile carries its base's id, and many cases share a base: the first keeps
+    # it, the others get their own
+    seen = {profile["id"] for profile in profiles}
+    for index, (_, case) in enumerate(load_cases()):
+        profile = json.loads(json.dumps(case["profile"], default=str))
+        if profile.get("id", f"case-{index}") in seen:
+            profile["id"] = f"case-{index}"
+        profile.setdefault("id", f"case-{index}")
+        seen.add(profile["id"])
+        profiles.append(profile)
     return profiles
 
 
