@@ -27,8 +27,6 @@ TESTS = (
     "tests/test_properties.py",
     "tests/test_differential.py",
     "tests/test_condition_semantics.py",
-    "tests/test_matching_rules.py",
-    "tests/test_matching.py",
 )
 # The tests comparing the engines with the independent evaluator read the same rules tree on
 # both sides: they pin the meaning of conditions (code mutants), not the knowledge base.
