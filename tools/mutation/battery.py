@@ -1,5 +1,5 @@
 """The checks a mutant must fail to count as killed: `coopdec lint`, then the fast relevant tests
-of the suite — the regression cases, the examples, the judgement properties,
+of the suite — the regression cases, the examples, the matching policy, the judgement properties,
 the properties and the differential tests — run by pytest inside the mutant's own process, with
 a fixed hypothesis seed and a cap on examples, stopping at the first failure.
 
@@ -23,6 +23,7 @@ TESTS = (
     "tests/test_cases.py::test_every_rule_fired_by_some_case",
     "tests/test_cases.py::test_cases_cover_every_verdict_step_and_approach",
     "tests/test_examples.py",
+    "tests/test_matching_policy.py",
     "tests/test_judgement.py",
     "tests/test_properties.py",
     "tests/test_differential.py",
