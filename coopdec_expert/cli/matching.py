@@ -263,7 +263,7 @@ def _stored_sheets(store: str, workspace: str | None, kb, lang: str, given: set[
 
     try:
         with SheetStore(store, checked_workspace(workspace, lang)) as sheets_store:
-            stored = sheets_store.latest(kb)
+            stored = sheets_store.latest(kb, lang)
     except (StoreError, SheetError) as error:
         fail(str(error))
     return [s for s in stored if s.id not in given]

@@ -6,16 +6,20 @@ the workspace; `history` lists a sheet's versions."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint, func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..knowledge.loader import KnowledgeBase
-from ..screening.store import Base, Store, pack, unpack, without_control_characters
+from ..screening.store import (
+    Base,
+    Store,
+    content_hash,
+    pack,
+    unpack,
+    without_control_characters,
+)
 from .sheet import Sheet, SheetError, sheet_problems
 
 
@@ -49,19 +53,8 @@ class SheetVersion(BaseModel):
     sheet: Sheet
 
 
-def sheet_hash(sheet: Sheet) -> str:
-    text = json.dumps(sheet.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class SheetStore(Store):
     """A handle on one workspace's sheets (same URL, workspace and user rules as Store)."""
-
-    def __enter__(self) -> SheetStore:
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.close()
 
     def save_sheets(self, sheets: list[Sheet], source_file: str) -> int:
         """Store the sheets that changed, in one transaction; returns how many were new."""
@@ -69,7 +62,7 @@ class SheetStore(Store):
         stored = 0
         with self._guard("cannot be written"), Session(self.engine) as session, session.begin():
             for sheet in sheets:
-                digest = sheet_hash(sheet)
+                digest = content_hash(sheet)
                 exists = session.scalar(
                     select(SheetRecord.id).where(
                         self._mine_sheets(),
@@ -99,7 +92,7 @@ class SheetStore(Store):
     def _mine_sheets(self):
         return SheetRecord.workspace == self.workspace
 
-    def latest(self, kb: KnowledgeBase) -> list[Sheet]:
+    def latest(self, kb: KnowledgeBase, lang: str = "en") -> list[Sheet]:
         """The latest version of every sheet of the workspace, by id. A stored sheet the
         current rules no longer accept (a term removed) raises SheetError naming it."""
         newest = (
@@ -120,7 +113,7 @@ class SheetStore(Store):
             except ValidationError as error:
                 problems.append(str(error).splitlines()[0])
                 continue
-            found = sheet_problems(sheet, kb, "en")
+            found = sheet_problems(sheet, kb, lang)
             if found:
                 problems.append(f"{sheet.id}: " + "; ".join(found))
             sheets.append(sheet)
@@ -130,27 +123,24 @@ class SheetStore(Store):
 
     def sheet_history(self, sheet_id: str) -> list[SheetVersion]:
         """Every stored version of one sheet, oldest first."""
-        try:
-            with Session(self.engine) as session:
-                rows = (
-                    session.execute(
-                        select(SheetRecord)
-                        .where(self._mine_sheets(), SheetRecord.sheet_id == sheet_id)
-                        .order_by(SheetRecord.stored_at, SheetRecord.id)
-                    )
-                    .scalars()
-                    .all()
+        with self._guard("cannot be read"), Session(self.engine) as session:
+            rows = (
+                session.execute(
+                    select(SheetRecord)
+                    .where(self._mine_sheets(), SheetRecord.sheet_id == sheet_id)
+                    .order_by(SheetRecord.stored_at, SheetRecord.id)
                 )
-                return [
-                    SheetVersion(
-                        stored_at=r.stored_at,
-                        name=r.name,
-                        side=r.side,
-                        source_file=r.source_file,
-                        user_id=r.user_id,
-                        sheet=Sheet.model_validate_json(unpack(r.sheet_z)),
-                    )
-                    for r in rows
-                ]
-        except SQLAlchemyError as error:
-            raise self._error("cannot be read", error) from None
+                .scalars()
+                .all()
+            )
+            return [
+                SheetVersion(
+                    stored_at=r.stored_at,
+                    name=r.name,
+                    side=r.side,
+                    source_file=r.source_file,
+                    user_id=r.user_id,
+                    sheet=Sheet.model_validate_json(unpack(r.sheet_z)),
+                )
+                for r in rows
+            ]

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel
 from sqlalchemy import (
@@ -171,11 +172,16 @@ class HistoryEntry(BaseModel):
     user_id: str | None = None
 
 
-def profile_hash(profile: Profile) -> str:
-    """Hash of the answers and metadata, independent of key order."""
-    data = profile.model_dump(mode="json")
+def content_hash(model: BaseModel) -> str:
+    """Hash of a model's content, independent of key order (a record's key in the register)."""
+    data = model.model_dump(mode="json")
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def profile_hash(profile: Profile) -> str:
+    """Hash of the answers and metadata, independent of key order."""
+    return content_hash(profile)
 
 
 def store_url(value: str | None) -> str:
@@ -417,6 +423,12 @@ class Store:
         with self._guard("cannot be read"), Session(self.engine) as session:
             query = select(func.count(AssessmentRecord.id)).where(self._mine())
             return session.scalar(query) or 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
     def close(self) -> None:
         self.engine.dispose()
