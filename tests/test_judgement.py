@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from coopdec_expert.assessment import VERDICT_RANK
@@ -68,12 +68,26 @@ def open_question_answered(draw):
     return answers, question, option
 
 
+# Found by a fresh run: an answer to a question that does not apply yet (the partner's political
+# stability, for a Northern request with no partner) must not be read as a zero once the partner
+# search is answered: assess sets it aside.
+NO_PARTNER_YET = {
+    "partnership.requester": "north",
+    "north.actors_associated": "not_involved",
+    "north.in_charge": "nobody",
+    "north.mandate": "none",
+    "context.political_stability": "unstable",
+}
+
+
 @SETTINGS
 @given(change=open_question_answered())
+@example(change=(NO_PARTNER_YET, "search.partner_status", "not_started"))
 def test_answering_an_open_question_never_worsens_the_verdict_without_a_flag(assessor, change):
     answers, question, option = change
-    before = assessor.outcome(answers)
-    after = assessor.outcome({**answers, question: option})
+    # read as assess reads them: answers to questions that do not apply are set aside
+    before = assessor.outcome(assessor.answers_for(Profile(answers=answers)))
+    after = assessor.outcome(assessor.answers_for(Profile(answers={**answers, question: option})))
     event(f"{before.verdict} -> {after.verdict}")
     where = f"{question}={option} on {answers}"
     if VERDICT_RANK[after.verdict] < VERDICT_RANK[before.verdict]:
