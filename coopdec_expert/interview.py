@@ -65,9 +65,7 @@ class Interview:
         asked in this session (a question answered "don't know" in an earlier session is asked
         again), and how many are left."""
         asked = set(self.history)
-        pending = [
-            i.question for i in self.assessor.next_questions(self.read()) if i.question not in asked
-        ]
+        pending = [q for q in self.assessor.missing(self.read()) if q not in asked]
         if REQUESTER not in self.answers:
             pending.insert(0, REQUESTER)
         return (pending[0] if pending else None), len(pending)
@@ -79,7 +77,7 @@ class Interview:
         while True:
             question_id, left = self.next_question()
             if question_id is None:
-                left_open = self.assessor.next_questions(self.read())
+                left_open = self.assessor.missing(self.read())
                 self.say(t(self.lang, "interview.done_asked" if left_open else "interview.done"))
                 self._still_open()
                 return self.result()

@@ -43,3 +43,11 @@ def test_missing_list_is_the_same_on_experta(assessor, answers):
     questions, in the same order, with the same impacts, as on the compiled evaluator."""
     on_experta = OpenQuestions(assessor.kb, assessor.policy, assessor.outcome, assessor.modal)
     assert on_experta.next_questions(answers) == assessor.next_questions(answers)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=SPARSE | MIDDLING)
+def test_missing_without_impacts_lists_what_next_questions_lists(assessor, answers):
+    """`missing` (what assess, screening and the interview use) skips the impact of the
+    questions the verdict names as blocking: the same questions, in the same order."""
+    assert assessor.missing(answers) == [i.question for i in assessor.next_questions(answers)]

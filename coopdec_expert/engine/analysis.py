@@ -191,30 +191,58 @@ class OpenQuestions:
         """Open questions that can still change the verdict or the next step: those the verdict
         names as blocking first, then the most decisive (verdict spread, then step spread, key
         questions, method order)."""
+        base, blocking, impacts = self._impacts(answers, of_blocking=True)
+        position = {q: i for i, q in enumerate(blocking)}
+        return sorted(
+            impacts,
+            key=lambda i: (position.get(i.question, len(position)), *self._rank(i)),
+        )
+
+    def missing(self, answers: dict[str, str]) -> list[str]:
+        """The questions of `next_questions`, in the same order, without working out what the
+        blocking ones could do: their place comes from the verdict that names them, not from
+        their impact (on a sparse profile, most open questions are blocking: about half the
+        analysis)."""
+        base, blocking, impacts = self._impacts(answers, of_blocking=False)
+        open_now = set(base.open_questions)
+        first = [q for q in blocking if q in open_now]
+        return first + [i.question for i in sorted(impacts, key=self._rank)]
+
+    def _impacts(
+        self, answers: dict[str, str], of_blocking: bool
+    ) -> tuple[Outcome, tuple[str, ...], list[Impact]]:
+        """The outcome, the blocking questions, and the impact of each open question that
+        matters (of the blocking ones too, if `of_blocking`)."""
         base = self.outcome_of(answers)
         blocking = self.blocking(answers, base)
-        best = self.completion(answers, keep="") if base.open_questions else dict(answers)
+        best: dict[str, str] | None = None
         impacts = []
         for question_id in base.open_questions:
+            is_blocking = question_id in blocking
+            if is_blocking and not of_blocking:
+                continue
             if question_id in self.influential:
+                if best is None:
+                    best = self.completion(answers, keep="")
                 impact = self.impact(answers, question_id, base, best)
             else:  # no rule that can move the verdict or the step reads it
                 unknown = (base.verdict, base.next_step)
                 impact = Impact(question_id, 0, 0, unknown, {}, {}, dict(answers))
-            if question_id in blocking:
+            if is_blocking:
                 impact = Impact(**{**impact.__dict__, "blocking": True})
             if impact.matters:
                 impacts.append(impact)
-        position = {q: i for i, q in enumerate(blocking)}
-        return sorted(
-            impacts,
-            key=lambda i: (
-                position.get(i.question, len(position)),
-                (-i.verdict_spread, -i.step_spread),
-                not self.kb.questions[i.question].key,
-                STEPS.index(self.kb.questions[i.question].step),
-                self.order[i.question],
-            ),
+        return base, blocking, impacts
+
+    def _rank(self, impact: Impact) -> tuple:
+        """How decisive an open question is: verdict spread, step spread, key questions first,
+        then the method's order."""
+        question = self.kb.questions[impact.question]
+        return (
+            (-impact.verdict_spread, -impact.step_spread),
+            not question.key,
+            STEPS.index(question.step),
+            self.order[impact.question],
         )
 
 

@@ -184,6 +184,11 @@ class Assessor:
         most decisive."""
         return self.questions.next_questions(answers)
 
+    def missing(self, answers: dict[str, str]) -> list[str]:
+        """The questions of `next_questions`, in its order, without the impacts (cheaper: the
+        place of the questions the verdict names does not depend on what they could do)."""
+        return self.questions.missing(answers)
+
     def impact(self, answers: dict[str, str], question_id: str, base: Outcome) -> Impact:
         return self.questions.impact(answers, question_id, base)
 
@@ -200,7 +205,7 @@ class Assessor:
             raise ProfileError(problems)
         answers, aside = self.applicable(profile.engine_answers())
         base = self.outcome(answers)
-        missing = [i.question for i in self.next_questions(answers)] if with_missing else []
+        missing = self.missing(answers) if with_missing else []
         return self.renderer.assessment(
             profile, answers, base, self.modal(answers), missing, lang, aside
         )
