@@ -109,21 +109,28 @@ class OpenQuestions:
         every open question at its most favourable option, saves the completions of questions
         that change nothing of what is asked (the same answers, built once)."""
         question = self.kb.questions[question_id]
-        open_answers = {q: o for q, o in answers.items() if q != question_id}
+        if answers.get(question_id, UNKNOWN) == UNKNOWN:
+            open_answers = answers  # already open: the same answers, evaluated as `base`
+        else:
+            open_answers = {q: o for q, o in answers.items() if q != question_id}
         siblings = self.any_siblings.get(question_id, frozenset())
         # Each context: (how to complete a set of answers, the evaluated answers it stays
-        # close to, and the questions where it may differ from them).
+        # close to — with their outcome and possible reading —, and the questions where it may
+        # differ from them).
         own = frozenset({question_id})
-        near_base = (base, self.modal_of(answers))
-        contexts: list[tuple[Callable[[dict[str, str]], dict[str, str]], tuple | None, frozenset]]
+        near_base = (answers, base, self.modal_of(answers))
+        contexts: list[
+            tuple[Callable[[dict[str, str]], dict[str, str]], tuple | None, frozenset | None]
+        ]
         contexts = [(lambda given: given, near_base, own)]
-        if best is not None and not ({question_id} | siblings) & self.gating:
-            # What is asked does not depend on these questions: their completions are `best`
-            # with the question (and its siblings left open, at their worst) changed.
+        near_best = None if best is None else (best, self.outcome_of(best), self.modal_of(best))
+        if best is not None and question_id not in self.gating:
+            # What is asked does not depend on this question: its completions are one set of
+            # answers with the question changed — `best`, or `best` with its siblings left open
+            # at their worst (built once, completed again if a sibling changes what is asked).
             rest = {q: o for q, o in best.items() if q != question_id}
-            near_best = (self.outcome_of(best), self.modal_of(best))
             contexts.append((lambda given: {**rest, **_pick(given, question_id)}, near_best, own))
-            if siblings:
+            if siblings and not siblings & self.gating:
                 worst = {
                     s: self.kb.questions[s].options[0].id
                     for s in siblings
@@ -136,14 +143,22 @@ class OpenQuestions:
                         own | frozenset(worst),
                     )
                 )
+            elif siblings:
+                at_worst = self.completion(open_answers, question_id, worst=siblings)
+                near_worst = (at_worst, self.outcome_of(at_worst), self.modal_of(at_worst))
+                contexts.append(
+                    (lambda given: {**at_worst, **_pick(given, question_id)}, near_worst, own)
+                )
         else:
-            contexts.append((lambda given: self.completion(given, question_id), None, own))
+            # What is asked depends on this question: each of its completions is built again,
+            # and evaluated from `best` where it differs from it (`changed` None).
+            contexts.append((lambda given: self.completion(given, question_id), near_best, None))
             if siblings:
                 contexts.append(
                     (
                         lambda given: self.completion(given, question_id, worst=siblings),
+                        near_best,
                         None,
-                        own,
                     )
                 )
         found: Impact | None = None
@@ -169,11 +184,21 @@ class OpenQuestions:
         return found
 
     def _evaluate(self, answers: dict[str, str], near: tuple | None, changed) -> tuple[str, str]:
-        """(verdict, next step) of a set of answers, from a nearby evaluated set if given."""
+        """(verdict, next step) of a set of answers, from a nearby evaluated set if given (itself,
+        when they are the same answers: the question left open in its first context, its most
+        favourable option in the completion at the most favourable)."""
         if near is None or self.nearby_of is None:
             result = self.outcome_of(answers)
             return result.verdict, result.next_step
-        base, base_modal = near
+        near_answers, base, base_modal = near
+        if answers == near_answers:
+            return base.verdict, base.next_step
+        if changed is None:  # where they differ
+            changed = frozenset(
+                q
+                for q in answers.keys() | near_answers.keys()
+                if answers.get(q) != near_answers.get(q)
+            )
         return self.nearby_of(answers, base, base_modal, changed)
 
     def blocking(self, answers: dict[str, str], base: Outcome) -> tuple[str, ...]:

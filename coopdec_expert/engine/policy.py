@@ -111,6 +111,11 @@ class Policy:
         self.score_rules = frozenset(r for r in kb.rules if self.rule_scores[r])
         self.flag_rules = frozenset(r for r in kb.rules if self.rule_flags[r])
         self.effectful = self.score_rules | self.flag_rules
+        self.high_flag_rules = frozenset(
+            r
+            for r in self.flag_rules
+            if any(self.flag_severity[f] == "high" for f in self.rule_flags[r])
+        )
         self.step_rules = frozenset(self.rule_step)
         self.approach_rules = frozenset(self.rule_approach)
         self._areas = tuple(kb.areas)
@@ -202,9 +207,11 @@ class Policy:
         """(verdict, next step) alone, as `classify` decides them — what searches compare —
         without the rest of the outcome (scores of non-core criteria, reasons, ordering)."""
         fired = conclusions.fired
+        _, next_step = self._steps(fired, modal)
+        if fired & self.high_flag_rules:
+            return "not_ready", next_step  # what `_verdict` says first, without the levels
         flags = tuple({f for r in fired & self.flag_rules for f in self.rule_flags[r]})
         levels, _, status = self._levels(answers, fired, flags, modal, self.core)
-        _, next_step = self._steps(fired, modal)
         open_questions = tuple(
             q for q in conclusions.relevant if answers.get(q, UNKNOWN) == UNKNOWN
         )
