@@ -310,15 +310,15 @@ SHIPPED_DICTIONARIES = {"v1.txt": 0x2AFB6BD4, "v2.txt": 0xFC987BCB}
 
 
 def test_packing_dictionaries_never_change():
-    from coopdec_expert.screening import store
+    from coopdec_expert.screening import packing
 
-    found = {p.name: zlib.adler32(p.read_bytes()) for p in store.DICTIONARIES.glob("*.txt")}
+    found = {p.name: zlib.adler32(p.read_bytes()) for p in packing.DICTIONARIES.glob("*.txt")}
     assert found == SHIPPED_DICTIONARIES, (
         "a packing dictionary was changed or removed (records packed with it could no longer "
         "be read): add a new file instead, and list it here"
     )
     packed = pack('{"verdict": "ready"}')
     assert packed[1] & 0x20  # zlib's FDICT: packed from a dictionary, named in the header
-    assert int.from_bytes(packed[2:6], "big") == SHIPPED_DICTIONARIES[store.PACKING_DICTIONARY]
+    assert int.from_bytes(packed[2:6], "big") == SHIPPED_DICTIONARIES[packing.PACKING_DICTIONARY]
     assert unpack(packed) == '{"verdict": "ready"}'
     assert unpack(zlib.compress(b'{"a": 1}')) == '{"a": 1}'  # records copied by migration 0002

@@ -18,7 +18,7 @@ from typing import Annotated, cast
 import typer
 
 from ..i18n import t
-from ..screening.store import WORKSPACE_ENV
+from ..screening import WORKSPACE_ENV
 from .common import Lang, LangOption, RulesOption, fail, knowledge
 
 

@@ -9,6 +9,12 @@ pay for SQLAlchemy and openpyxl:
 
 from __future__ import annotations
 
+# The register's environment variables, here so that naming them (the CLI's options) loads
+# neither SQLAlchemy nor openpyxl: `coopdec` starts faster, and so do a batch's worker processes,
+# which import the command's module again (multiprocessing's spawn).
+STORE_ENV = "COOPDEC_STORE"
+WORKSPACE_ENV = "COOPDEC_WORKSPACE"  # the CLI's --workspace, and `coopdec ui --workspace`'s
+
 _EXPORTS = {
     "ScreenOptions": "run",
     "ScreenResult": "run",

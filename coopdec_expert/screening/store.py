@@ -11,15 +11,11 @@ a handle on one workspace: a served app's users each see only their own.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Self
 
@@ -42,12 +38,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from ..errors import CoopdecError
 from ..i18n import t
 from ..inputs import shorten
-from ..profile import CONTROL_IN_ID, Profile
+from ..profile import CONTROL_IN_ID
+from . import STORE_ENV, WORKSPACE_ENV  # noqa: F401  (re-exported)
+from .packing import (  # noqa: F401  (re-exported: the register's format)
+    PACKING_DICTIONARY,
+    content_hash,
+    pack,
+    profile_hash,
+    unpack,
+)
 from .schema import NewerSchemaError, ensure_schema
 
 DEFAULT_STORE = "sqlite:///coopdec.sqlite"
-STORE_ENV = "COOPDEC_STORE"
-WORKSPACE_ENV = "COOPDEC_WORKSPACE"  # the CLI's --workspace, and `coopdec ui --workspace`'s
 DEFAULT_WORKSPACE = "default"  # the CLI's and a local app's, and that of records made before
 WORKSPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -123,43 +125,6 @@ class AssessmentRecord(Base):
         return unpack(self.result_z)
 
 
-# zlib starts from a preset dictionary, text like the records' (bench/make_packing_dictionary.py):
-# a record's profile and result, ~15-25 KB of JSON, take ~2.5 KB instead of ~5 KB with zlib
-# alone. A record names
-# its dictionary by the Adler-32 in its zlib header, so a dictionary is never changed once used:
-# a new one is a new file, and this names it.
-DICTIONARIES = Path(__file__).with_name("dictionaries")
-PACKING_DICTIONARY = "v2.txt"
-_FDICT = 0x20  # the zlib header's flag: a preset dictionary, its Adler-32 in the next 4 bytes
-
-
-@cache
-def _dictionaries() -> dict[int, bytes]:
-    """Every dictionary shipped, by the Adler-32 that records packed with it carry."""
-    return {zlib.adler32(data): data for data in map(Path.read_bytes, DICTIONARIES.glob("*.txt"))}
-
-
-@cache
-def _packing_dictionary() -> bytes:
-    return (DICTIONARIES / PACKING_DICTIONARY).read_bytes()
-
-
-def pack(text: str) -> bytes:
-    """JSON text as the register keeps it: zlib, level 9, from the packing dictionary."""
-    packer = zlib.compressobj(9, zdict=_packing_dictionary())
-    return packer.compress(text.encode("utf-8")) + packer.flush()
-
-
-def unpack(data: bytes) -> str:
-    """The JSON text of a record: packed with a dictionary, or with zlib alone (the records
-    copied by migration 0002)."""
-    if len(data) >= 6 and data[1] & _FDICT:
-        dictionary = _dictionaries()[int.from_bytes(data[2:6], "big")]
-        unpacker = zlib.decompressobj(zdict=dictionary)
-        return (unpacker.decompress(data) + unpacker.flush()).decode("utf-8")
-    return zlib.decompress(data).decode("utf-8")
-
-
 class HistoryEntry(BaseModel):
     """One line of `coopdec history`: when, what it said, with which rules, from which file,
     stored by whom (None for records made before users were recorded)."""
@@ -170,18 +135,6 @@ class HistoryEntry(BaseModel):
     rules_version: str
     source_file: str
     user_id: str | None = None
-
-
-def content_hash(model: BaseModel) -> str:
-    """Hash of a model's content, independent of key order (a record's key in the register)."""
-    data = model.model_dump(mode="json")
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def profile_hash(profile: Profile) -> str:
-    """Hash of the answers and metadata, independent of key order."""
-    return content_hash(profile)
 
 
 def store_url(value: str | None) -> str:
