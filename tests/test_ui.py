@@ -838,8 +838,34 @@ def test_coopdec_ui_starts_the_app_from_any_folder(tmp_path):
         while "coopdec-expert: app warmed in" not in log.read_text():
             assert time.monotonic() < deadline and process.poll() is None, log.read_text()
             time.sleep(0.2)  # polling interval
+        # the warm-up waits for the server by its state (Streamlit's readiness check is a
+        # coroutine: calling it from a thread warned, and was always true)
+        assert "never awaited" not in log.read_text()
     finally:
         assert stop(process) == 0, log.read_text()
+
+
+@pytest.mark.slow
+def test_the_warm_up_loads_the_pages_and_frees_sessions_before_the_other_pages():
+    """`coopdec ui`'s warm-up builds the assessor and imports the first page's modules, lets a
+    waiting session go on, then imports the other pages (in a fresh process: nothing of the
+    app loaded before)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from coopdec_expert import serve\n"
+        "seen = []\n"
+        "serve.warm(lambda: seen.append([m in sys.modules for m in serve.OTHER_PAGES]))\n"
+        "print(seen == [[False] * len(serve.OTHER_PAGES)],"
+        " all(m in sys.modules for m in serve.FIRST_PAGE + serve.OTHER_PAGES))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 
 def _session_processes(session: int) -> list[int]:
