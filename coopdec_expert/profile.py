@@ -166,7 +166,10 @@ def check_answers(answers: dict[str, str], kb: KnowledgeBase, lang: str = "en") 
     """One message per bad answer, naming the question (its text too) and the allowed options
     (with their labels, so that the message reads in the user's language)."""
     problems = []
+    allowed_of = kb.answers_allowed
     for question_id, option in answers.items():
+        if option in allowed_of.get(question_id, ()):
+            continue  # the common case, without building the message's lists
         question = kb.questions.get(question_id)
         if question is None:
             shown_id = shorten(question_id)

@@ -19,6 +19,7 @@ from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier 
 from .models import (
     SEVERITIES,
     STEPS,
+    UNKNOWN,
     ApproachDef,
     Area,
     Flag,
@@ -112,6 +113,14 @@ class KnowledgeBase:
 
     def question(self, question_id: str) -> Question:
         return self.questions[question_id]
+
+    @cached_property
+    def answers_allowed(self) -> dict[str, frozenset[str]]:
+        """Per question, the answers it takes: its options, and `unknown` when it accepts it."""
+        return {
+            q.id: frozenset([*q.option_ids(), *([UNKNOWN] if q.accepts_unknown else [])])
+            for q in self.questions.values()
+        }
 
     @cached_property
     def step_index(self) -> dict[str, int]:

@@ -119,6 +119,7 @@ class Vocabulary:
             for lang in ("fr", "en"):
                 self.headers.setdefault(normalise(t(lang, f"screen.col.{column}")), column)
         self.options: dict[str, dict[str, str]] = {}
+        self.exact: dict[str, dict[str, str]] = {}
         unknown_labels = [catalogue(lang)["option.unknown"] for lang in ("fr", "en")]
         for question in kb.questions.values():
             self.headers[normalise(question.id)] = question.id
@@ -133,6 +134,12 @@ class Vocabulary:
                 for word in (*UNKNOWN_WORDS, *unknown_labels):
                     table.setdefault(normalise(word), UNKNOWN)
             self.options[question.id] = table
+            # the same answers as written (ids, labels): most cells, found without normalising
+            written = [o.id for o in question.options]
+            written += [label for o in question.options for label in (o.label.fr, o.label.en)]
+            if question.accepts_unknown:
+                written += [*UNKNOWN_WORDS, *unknown_labels]
+            self.exact[question.id] = {w: table[normalise(w)] for w in written}
         # Questions of earlier releases (rules/migrations.yaml): a table of those days is read,
         # its answers migrated like a profile's, nothing refused for being old.
         self.retired: dict[str, list[str]] = {}
@@ -150,7 +157,8 @@ class Vocabulary:
         return self.headers.get(normalise(header)) if header is not None else None
 
     def option(self, question_id: str, value: str) -> str | None:
-        return self.options[question_id].get(normalise(value))
+        found = self.exact.get(question_id, {}).get(value)
+        return found if found is not None else self.options[question_id].get(normalise(value))
 
     def allowed(self, question_id: str) -> list[str]:
         if question_id in self.retired:
