@@ -1,14 +1,18 @@
-"""What several tests share: "skip here, fail under CI" for a missing prerequisite, and a server
-started, waited for (on its state, within a generous ceiling) and stopped."""
+"""What several tests share: "skip here, fail under CI" for a missing prerequisite, a server
+started, waited for (on its state, within a generous ceiling) and stopped, and the headless
+browser of the end-to-end tests."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ import pytest
 # A ceiling, not a pause: waits end as soon as the state is reached. Generous, because the
 # machine running the suite may be shared with other test runs.
 SERVER_CEILING_S = 240
+CHROMIUM = "/usr/bin/chromium"  # Debian's, which .ci/run installs
 
 
 def unavailable(reason: str) -> None:
@@ -73,3 +78,29 @@ def stop(process: subprocess.Popen) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
     return process.wait(timeout=30)
+
+
+@contextmanager
+def headless_chromium(args: list[str]) -> Iterator:
+    """Debian's chromium, headless, driven by Playwright; a missing browser is `unavailable`."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as error:
+        unavailable(f"no headless browser here: playwright is not installed ({error})")
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if executable is None:
+        unavailable(f"no headless browser here: {CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(
+                executable_path=executable,
+                headless=True,
+                args=args,
+                timeout=SERVER_CEILING_S * 1000,
+            )
+        except Error as error:
+            unavailable(f"no headless browser here: chromium did not start: {error}")
+        try:
+            yield launched
+        finally:
+            launched.close()

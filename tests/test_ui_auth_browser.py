@@ -7,7 +7,6 @@ without chromium or the provider package; with CI set, a failure instead."""
 from __future__ import annotations
 
 import secrets
-import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -17,9 +16,16 @@ import pytest
 from coopdec_expert.i18n import t
 from coopdec_expert.screening.store import NewRecord, Store, pack
 
-from .support import free_port, start_server, stop, unavailable, wait_until_healthy
-from .test_ui_browser import CHROMIUM, WAIT_MS
+from .support import (
+    free_port,
+    headless_chromium,
+    start_server,
+    stop,
+    unavailable,
+    wait_until_healthy,
+)
 from .test_ui_browser import CHROMIUM_ARGS as ARGS
+from .test_ui_browser import WAIT_MS
 from .test_ui_browser import settled as _settled
 
 # The provider package (a test tool) uses Authlib APIs that Authlib now marks deprecated.
@@ -101,24 +107,8 @@ def app_url(provider, tmp_path):
 
 @pytest.fixture
 def browser():
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as error:
-        unavailable(f"no headless browser here: playwright is not installed ({error})")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        unavailable(f"no headless browser here: {CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=ARGS, timeout=WAIT_MS
-            )
-        except Error as error:
-            unavailable(f"no headless browser here: chromium did not start: {error}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium(ARGS) as launched:
+        yield launched
 
 
 def _sign_in(browser, app_url: str, user: str):

@@ -16,7 +16,6 @@ generous ceiling for a busy machine — never a fixed pause.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -31,9 +30,9 @@ from coopdec_expert.profile import Profile, load_profile
 from .support import (
     SERVER_CEILING_S,
     free_port,
+    headless_chromium,
     start_server,
     stop,
-    unavailable,
     wait_until_healthy,
 )
 
@@ -56,14 +55,9 @@ from screenshots import (  # noqa: E402
     switch_to_english,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 EXAMPLE = "ziniare_recherche_de_partenaire.yaml"
 WAIT_MS = SERVER_CEILING_S * 1000  # a ceiling, not a pause: each wait ends with its state
 ENGLISH_OF_STREAMLIT = ("Drag and drop", "Browse files", "per file", "Select all", "Upload")
-
-
-def _unavailable(reason: str) -> None:
-    unavailable(f"no headless browser here: {reason}")
 
 
 @pytest.fixture(scope="module")
@@ -84,24 +78,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as error:
-        _unavailable(f"playwright is not installed ({error})")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS, timeout=WAIT_MS
-            )
-        except Error as error:
-            _unavailable(f"chromium did not start: {error}")
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with headless_chromium(CHROMIUM_ARGS) as launched:
+        yield launched
 
 
 def _page(browser, server, width: int = 1400, height: int = 1000):
