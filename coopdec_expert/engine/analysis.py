@@ -110,7 +110,7 @@ class OpenQuestions:
         that change nothing of what is asked (the same answers, built once)."""
         question = self.kb.questions[question_id]
         if answers.get(question_id, UNKNOWN) == UNKNOWN:
-            open_answers = answers  # already open: the same answers, evaluated as `base`
+            open_answers = dict(answers)  # already open: the answers evaluated as `base`
         else:
             open_answers = {q: o for q, o in answers.items() if q != question_id}
         siblings = self.any_siblings.get(question_id, frozenset())
