@@ -113,17 +113,7 @@ def lint(
         for problem in problems:
             typer.echo(problem)
         raise typer.Exit(1)
-    typer.echo(
-        t(
-            lang.value,
-            "lint.ok",
-            questions=len(kb.questions),
-            rules=len(kb.rules),
-            flags=len(kb.flags),
-            recommendations=len(kb.recommendations),
-            parameters=len(kb.parameters),
-        )
-    )
+    typer.echo(t(lang.value, "lint.ok", **kb.counts()))
     if found is not None:
         typer.echo(t(lang.value, "lint.source_checked", path=found))
 

@@ -114,6 +114,16 @@ class KnowledgeBase:
     def question(self, question_id: str) -> Question:
         return self.questions[question_id]
 
+    def counts(self) -> dict[str, int]:
+        """How many of each kind of entry: what `coopdec lint` and the app's knowledge page say."""
+        return {
+            "questions": len(self.questions),
+            "rules": len(self.rules),
+            "flags": len(self.flags),
+            "recommendations": len(self.recommendations),
+            "parameters": len(self.parameters),
+        }
+
     @cached_property
     def answers_allowed(self) -> dict[str, frozenset[str]]:
         """Per question, the answers it takes: its options, and `unknown` when it accepts it."""

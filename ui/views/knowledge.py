@@ -30,17 +30,7 @@ def render() -> None:
     lang = state.lang()
     fired = set(state.assessment().fired)
     st.title(tr("kb.title"))
-    st.caption(
-        tr(
-            "kb.counts",
-            questions=len(kb.questions),
-            rules=len(kb.rules),
-            flags=len(kb.flags),
-            recommendations=len(kb.recommendations),
-            parameters=len(kb.parameters),
-            version=kb.version,
-        )
-    )
+    st.caption(tr("kb.counts", **kb.counts(), version=kb.version))
     needle = st.text_input(tr("kb.search"), key=SEARCH, placeholder=tr("kb.search_hint"))
     needle = (needle or "").strip().lower()
     only_fired = st.toggle(tr("kb.only_fired", n=len(fired)), key="coopdec.kb_only_fired")
