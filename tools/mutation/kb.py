@@ -301,26 +301,19 @@ class Enumerator:
                     lambda t, i=index, v=other: t["scores"][i].update(area=v),
                 )
             )
-        if "step_done" in then:
-            step = then["step_done"]
-            for new in _neighbours(STEPS, step):
-                found.append(
-                    then_mutant(
-                        f"step_done {step}->{new}",
-                        "step",
-                        lambda t, v=new: t.update(step_done=v),
+        # a step done or an approach moved to its neighbours in the method's order
+        moves = (("step_done", "step", STEPS), ("approach", "approach", APPROACHES))
+        for key, kind, order in moves:
+            if key in then:
+                value = then[key]
+                for new in _neighbours(order, value):
+                    found.append(
+                        then_mutant(
+                            f"{key} {value}->{new}",
+                            kind,
+                            lambda t, k=key, v=new: t.update({k: v}),
+                        )
                     )
-                )
-        if "approach" in then:
-            approach = then["approach"]
-            for new in _neighbours(APPROACHES, approach):
-                found.append(
-                    then_mutant(
-                        f"approach {approach}->{new}",
-                        "approach",
-                        lambda t, v=new: t.update(approach=v),
-                    )
-                )
         effects = sum(len(v) if isinstance(v, list) else 1 for v in then.values())
         if effects > 1:
             for key in ("flags", "recommend"):
