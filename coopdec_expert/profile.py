@@ -175,7 +175,7 @@ def check_answers(answers: dict[str, str], kb: KnowledgeBase, lang: str = "en") 
             shown_id = shorten(question_id)
             problems.append(t(lang, "profile.problem.unknown_question", question=shown_id))
             continue
-        allowed = question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
+        allowed = question.answer_ids()
         if option not in allowed:
             labels = {o.id: o.label.get(lang) for o in question.options}
             labels[UNKNOWN] = t(lang, "option.unknown")

@@ -106,7 +106,7 @@ def template_rows(kb, lang: str) -> tuple[list[str], list[str]]:
     help_row = [f"{COMMENT_PREFIX} {t(lang, 'screen.template.help_row')}"]
     help_row += [t(lang, f"screen.template.hint.{c}") for c in META_COLUMNS[1:]]
     for question in kb.questions.values():
-        allowed = question.option_ids() + (["unknown"] if question.accepts_unknown else [])
+        allowed = question.answer_ids()
         help_row.append(" | ".join(allowed))
     return header, help_row
 
@@ -132,7 +132,7 @@ def write_template_xlsx(kb, lang: str, path: Path) -> None:
         cell.font = Font(italic=True, color="777777")
     sheet.freeze_panes = "B3"
     for index, question in enumerate(kb.questions.values(), start=len(META_COLUMNS) + 1):
-        allowed = question.option_ids() + (["unknown"] if question.accepts_unknown else [])
+        allowed = question.answer_ids()
         validation = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"')
         validation.allow_blank = True
         letter = openpyxl.utils.get_column_letter(index)

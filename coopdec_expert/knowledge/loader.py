@@ -19,7 +19,6 @@ from .conditions import iter_conditions  # noqa: F401 - re-exported for earlier 
 from .models import (
     SEVERITIES,
     STEPS,
-    UNKNOWN,
     ApproachDef,
     Area,
     Flag,
@@ -127,10 +126,7 @@ class KnowledgeBase:
     @cached_property
     def answers_allowed(self) -> dict[str, frozenset[str]]:
         """Per question, the answers it takes: its options, and `unknown` when it accepts it."""
-        return {
-            q.id: frozenset([*q.option_ids(), *([UNKNOWN] if q.accepts_unknown else [])])
-            for q in self.questions.values()
-        }
+        return {q.id: frozenset(q.answer_ids()) for q in self.questions.values()}
 
     @cached_property
     def step_index(self) -> dict[str, int]:

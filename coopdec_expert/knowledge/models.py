@@ -180,6 +180,10 @@ class Question(Strict):
     def option_ids(self) -> list[str]:
         return [o.id for o in self.options]
 
+    def answer_ids(self) -> list[str]:
+        """The answers it takes: its options, then `unknown` when it accepts it."""
+        return self.option_ids() + ([UNKNOWN] if self.accepts_unknown else [])
+
 
 class ScoreEffect(Strict):
     """The area reaches at least `level` (1-3) when the rule holds."""

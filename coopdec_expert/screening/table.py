@@ -164,7 +164,7 @@ class Vocabulary:
         if question_id in self.retired:
             return list(self.retired[question_id])
         question = self.kb.questions[question_id]
-        return question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
+        return question.answer_ids()
 
 
 def cell_text(value: object) -> str:

@@ -232,7 +232,7 @@ def page_plan(assessment: Assessment, answers: dict[str, str]) -> dict[str, obje
 
 def _question(question, answers: dict[str, str], marks: list[str], where: str = "") -> None:
     lang = state.lang()
-    options = question.option_ids() + ([UNKNOWN] if question.accepts_unknown else [])
+    options = question.answer_ids()
     labels = {o.id: kb_text(o.label) for o in question.options}
     labels[UNKNOWN] = t(lang, "option.unknown")
     generation = st.session_state[state.GENERATION]
