@@ -121,19 +121,7 @@ def download_file(at, key: str):
 
 def download(at, key: str) -> bytes:
     """The bytes behind a download button (deferred ones are generated as on a click)."""
-    proto = at.get("download_button")
-    proto = next(b for b in proto if b.key == key).proto
-    for manager in reversed(_Media.managers):
-        try:
-            url = (
-                manager.execute_deferred(proto.deferred_file_id)
-                if proto.deferred_file_id
-                else proto.url
-            )
-            return manager._storage.get_file(url.rsplit("/", 1)[1]).content
-        except Exception:  # noqa: BLE001 - the file is in one of the managers
-            continue
-    raise AssertionError(f"download {key} not found")
+    return download_file(at, key).content
 
 
 # --- Évaluer / Assess ------------------------------------------------------------------
