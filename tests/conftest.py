@@ -25,6 +25,18 @@ def app_served_on_this_machine():
     config.set_option("server.address", "127.0.0.1")
 
 
+@pytest.fixture(autouse=True)
+def main_module_kept():
+    """AppTest runs the app as `__main__` and leaves it there: a batch's pool started later in
+    the same test process (spawn) would run ui/app.py in each worker, outside any server, and
+    the pool would break. Each test gets back the `__main__` it started with."""
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="session")
 def kb():
     from coopdec_expert.knowledge.lint import load_checked
